@@ -1,0 +1,98 @@
+// Committer: kpid's durable write path (format-spec/wal.md).
+//
+// Request threads hand canonical records to Commit; one commit thread
+// assigns ids, appends them to the write-ahead file of each record's hour,
+// syncs according to the sync mode (group commit: every request waiting when
+// a sync starts shares it) and only then releases the callers. A background
+// sealer turns finished hours (hour end + grace) and over-size WALs into
+// segments. Open() recovers: truncates torn tails, deletes WALs already
+// sealed and .tmp leftovers, seals finished hours, and reserves record seqs
+// past anything previously handed out.
+//
+// Thread-safety: Commit may be called from any number of threads; Open and
+// Close from one thread, before and after all Commit calls.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libkpi/record.h"
+#include "libkpi/status.h"
+
+namespace kpi {
+
+enum class SyncMode { kAlways, kBatch, kNone };
+bool ParseSyncMode(std::string_view text, SyncMode* mode);
+const char* SyncModeName(SyncMode mode);
+
+struct CommitterOptions {
+  std::string data_dir;
+  std::string writer_id;            // empty: derived from the host name
+  SyncMode sync = SyncMode::kBatch;
+  int64_t commit_window_us = 2000;  // batch mode: how long a group may gather
+  size_t max_queue_records = 20000; // beyond this Commit returns Busy (→ 503)
+  int64_t seal_grace_ms = 5 * 60 * 1000;   // seal an hour this long after it ends
+  uint64_t wal_max_bytes = 64ull << 20;    // seal early past this size
+  int zstd_level = 3;
+  size_t block_bytes = 1 << 20;
+  uint64_t min_free_bytes = 0;      // below this, Commit returns NoSpace (→ 507)
+};
+
+struct PendingRecord {
+  int64_t timestamp_ms = 0;
+  std::string body;  // CanonicalBlob::body: members after "_id", ending in '}'
+};
+
+struct CommitterStats {
+  std::atomic<uint64_t> records_committed{0};
+  std::atomic<uint64_t> bytes_written{0};
+  std::atomic<uint64_t> syncs{0};
+  std::atomic<uint64_t> queue_depth{0};
+  std::atomic<uint64_t> open_wals{0};
+  std::atomic<uint64_t> segments_sealed{0};
+  std::atomic<uint64_t> recovered_torn_bytes{0};
+  // fdatasync latency histogram, upper bounds in microseconds (+Inf last).
+  static constexpr int kSyncBuckets = 12;
+  static constexpr uint64_t kSyncBucketUs[kSyncBuckets - 1] = {
+      50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
+  std::atomic<uint64_t> sync_latency_bucket[kSyncBuckets] = {};
+  std::atomic<uint64_t> sync_latency_sum_us{0};
+};
+
+class Committer {
+ public:
+  explicit Committer(CommitterOptions options);
+  ~Committer();  // calls Close()
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  // Takes the writer lock (Busy if another process holds it), recovers, and
+  // starts the commit and seal threads.
+  Status Open();
+
+  // Makes `records` durable per the sync mode and fills `ids` in the same
+  // order. Busy when the queue is full, NoSpace when the disk is short
+  // (nothing of this call stored), IOError when a write or sync failed
+  // (nothing of this call acknowledged), Aborted after Close began.
+  Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids);
+
+  // Stops accepting, commits what is queued, syncs, seals nothing new, and
+  // joins the threads. Idempotent.
+  void Close();
+
+  // Seals every WAL whose hour is finished (hour end + grace) now; the seal
+  // thread calls this periodically. Exposed for tests and kpictl.
+  Status SealFinishedHours(int64_t now_ms);
+
+  const std::string& writer_id() const;
+  const CommitterStats& stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kpi

@@ -1,0 +1,87 @@
+// Write-ahead files (format-spec/wal.md): WalWriter appends CRC-framed
+// records to the file of one hour; WalReader reads a file's valid prefix.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "libkpi/file_system.h"
+#include "libkpi/record.h"
+#include "libkpi/status.h"
+#include "libkpi/store_layout.h"
+
+namespace kpi::wal {
+
+constexpr char kMagic[4] = {'K', 'P', 'I', 'W'};
+constexpr uint16_t kVersion = 1;
+constexpr size_t kHeaderSize = 48;
+constexpr size_t kFrameHeaderSize = 24;
+constexpr uint32_t kMaxPayload = 1 << 20;
+
+// WalWriter: appends to one WAL. Append only buffers into the file (write(2));
+// Sync makes everything appended so far durable. A failed Append or Sync
+// leaves the writer broken: every later call returns the same error, because
+// the file's tail is unknown (the caller seals what was synced and starts a
+// new file). Thread-safety: not thread-safe; kpid's single commit thread owns
+// its writers.
+class WalWriter {
+ public:
+  // Creates a new WAL for `key` (exclusive create, header written and synced,
+  // directory synced).
+  static Status Create(const StoreLayout& layout, const FileKey& key,
+                       std::unique_ptr<WalWriter>* writer);
+  // Reopens an existing WAL after recovery truncated it to its valid prefix.
+  static Status Reopen(const StoreLayout& layout, const FileKey& key,
+                       std::unique_ptr<WalWriter>* writer);
+  ~WalWriter();
+
+  const FileKey& key() const { return key_; }
+  const std::string& path() const { return path_; }
+  uint64_t size() const;  // bytes in the file, header included
+
+  // Appends frames for `json` (the canonical line without '\n').
+  Status Append(int64_t timestamp_ms, uint64_t seq, std::string_view json);
+  Status Sync();
+  Status Close();
+
+ private:
+  WalWriter(FileKey key, std::string path, std::unique_ptr<WritableFile> file);
+  FileKey key_;
+  std::string path_;
+  std::unique_ptr<WritableFile> file_;
+  Status broken_;
+  std::string frame_;  // reused buffer
+};
+
+// One record as read from a WAL; `json` is valid during the callback only.
+struct WalRecord {
+  uint64_t offset = 0;  // of the frame
+  int64_t timestamp_ms = 0;
+  uint64_t seq = 0;
+  std::string_view json;
+};
+
+struct WalScanResult {
+  FileKey key;                 // from the header
+  uint64_t valid_bytes = 0;    // header + every valid frame
+  uint64_t file_bytes = 0;     // size when read
+  uint64_t records = 0;
+  std::string tail_problem;    // empty, or why the valid prefix ends before file_bytes
+};
+
+// Reads the valid prefix of the WAL at `path` (wal.md §4), calling `fn` for
+// each record in file order; `fn` returning false stops the scan. A damaged
+// header is Corruption naming the path; a torn tail is not an error (the
+// result says where and why the valid prefix ends). Memory: one frame.
+Status ScanWal(const std::string& path, const std::function<bool(const WalRecord&)>& fn,
+               WalScanResult* result);
+
+// Reads the frame at `offset` (as returned by ScanWal) into `json`, checking
+// its crc32c. Used to read records back in another order.
+Status ReadWalRecordAt(int fd, const std::string& path, uint64_t offset, WalRecord* record,
+                       std::string* json);
+
+}  // namespace kpi::wal
