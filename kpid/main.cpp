@@ -1,16 +1,21 @@
-// kpid: placeholder until the ingest issue lands; answers /healthz only.
+// kpid: the kpi ingest daemon. Parses options and runs libkpi's daemon;
+// everything else lives in libkpi (daemon.h, http_server.h).
 #include <CLI/CLI.hpp>
-#include <httplib.h>
+
+#include "libkpi/daemon.h"
+#include "libkpi/server_options.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"kpid - KPI interaction data daemon"};
-  std::string listen = "127.0.0.1:8080";
-  app.add_option("--listen", listen, "HOST:PORT to listen on");
-  CLI11_PARSE(app, argc, argv);
-  httplib::Server server;
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\"}", "application/json");
-  });
-  const auto colon = listen.rfind(':');
-  return server.listen(listen.substr(0, colon), std::stoi(listen.substr(colon + 1))) ? 0 : 1;
+  CLI::App app{"kpid - receives sign-in dialog interaction data over HTTP and stores it "
+               "durably in a kpi store"};
+  kpi::ServerOptions options;
+  kpi::AddServerOptions(&app, &options);
+  app.footer(kpi::kDaemonExitCodesHelp);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kpi::kDaemonExitConfig;
+  }
+  return kpi::RunDaemon(options);
 }
