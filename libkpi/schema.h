@@ -63,6 +63,9 @@ class Schema {
 
   int64_t timestamp_round_ms() const;
   size_t field_count() const;
+  // The schema file's text as loaded (for Default(): packaging/schema.json
+  // as it was at build time).
+  const std::string& source() const;
 
  private:
   Schema();

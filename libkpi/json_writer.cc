@@ -1,0 +1,73 @@
+#include "libkpi/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace kpi {
+
+namespace {
+
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+void AppendEscaped(std::string* out, unsigned char c) {
+  switch (c) {
+    case '"': out->append("\\\""); return;
+    case '\\': out->append("\\\\"); return;
+    case '\b': out->append("\\b"); return;
+    case '\f': out->append("\\f"); return;
+    case '\n': out->append("\\n"); return;
+    case '\r': out->append("\\r"); return;
+    case '\t': out->append("\\t"); return;
+    default: break;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+  out->append(escape, sizeof escape);
+}
+
+template <typename T>
+void AppendNumber(std::string* out, T value) {
+  char buf[32];
+  const auto result = std::to_chars(buf, buf + sizeof buf, value);
+  out->append(buf, result.ptr);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  out->push_back('"');
+  // Copy runs of plain bytes in one append; most strings have no escapes.
+  size_t run_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!NeedsEscape(c)) continue;
+    out->append(text.data() + run_start, i - run_start);
+    AppendEscaped(out, c);
+    run_start = i + 1;
+  }
+  out->append(text.data() + run_start, text.size() - run_start);
+  out->push_back('"');
+}
+
+void AppendJsonKey(std::string* out, std::string_view key) {
+  AppendJsonString(out, key);
+  out->push_back(':');
+}
+
+void AppendJsonInt(std::string* out, int64_t value) { AppendNumber(out, value); }
+
+void AppendJsonUint(std::string* out, uint64_t value) { AppendNumber(out, value); }
+
+void AppendJsonDouble(std::string* out, double value) {
+  if (!std::isfinite(value)) {
+    AppendJsonNull(out);
+    return;
+  }
+  AppendNumber(out, value);
+}
+
+void AppendJsonBool(std::string* out, bool value) { out->append(value ? "true" : "false"); }
+
+void AppendJsonNull(std::string* out) { out->append("null"); }
+
+}  // namespace kpi
