@@ -45,6 +45,7 @@ class SegmentReader {
   const std::string& path() const;
   const segment::Header& header() const;
   bool header_damaged() const;
+  std::string header_problem() const;  // why, with file and offset, when damaged
   bool index_damaged() const;       // blocks() came from a forward scan
   std::string index_problem() const;  // why, with offset, when damaged
   const std::vector<segment::BlockInfo>& blocks() const;
@@ -55,6 +56,10 @@ class SegmentReader {
   // `records` (views into the reader's buffer, valid until the next call).
   // Corruption names the file, block number and offset.
   Status ReadBlock(size_t i, std::vector<RecordView>* records);
+
+  // Indexes of the blocks whose [min_ts, max_ts] meets [from_ms, to_ms):
+  // the only blocks a time-range read has to open.
+  std::vector<size_t> BlocksOverlapping(int64_t from_ms, int64_t to_ms) const;
 
   // Bytes read from the file so far (tests and benchmarks assert on it).
   uint64_t bytes_read() const;
