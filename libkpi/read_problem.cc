@@ -1,0 +1,27 @@
+#include "libkpi/read_problem.h"
+
+#include <algorithm>
+
+namespace kpi {
+
+std::string ReadProblem::ToString() const {
+  std::string s = file;
+  if (block >= 0) s += ": block " + std::to_string(block);
+  if (offset >= 0) s += (block >= 0 ? " at offset " : ": offset ") + std::to_string(offset);
+  return s + ": " + message;
+}
+
+ReadProblem ReadProblem::FromStatus(Severity severity, std::string file, int64_t block,
+                                    int64_t offset, const Status& status) {
+  std::string message = status.message();
+  // Readers prefix their messages with the path; the problem names it already.
+  if (message.compare(0, file.size() + 2, file + ": ") == 0) message.erase(0, file.size() + 2);
+  return ReadProblem{severity, std::move(file), block, offset, std::move(message)};
+}
+
+bool AnyDamage(const ReadProblems& problems) {
+  return std::any_of(problems.begin(), problems.end(),
+                     [](const ReadProblem& p) { return p.damage(); });
+}
+
+}  // namespace kpi
