@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,7 +26,8 @@ constexpr uint32_t kMaxPayload = 1 << 20;
 // Sync makes everything appended so far durable. A failed Append or Sync
 // leaves the writer broken: every later call returns the same error, because
 // the file's tail is unknown (the caller seals what was synced and starts a
-// new file). Thread-safety: not thread-safe; kpid's single commit thread owns
+// new file). The one exception is NoSpace from a write, see Flush.
+// Thread-safety: not thread-safe; kpid's single commit thread owns
 // its writers.
 class WalWriter {
  public:
@@ -47,13 +49,25 @@ class WalWriter {
   Status Sync();
   Status Close();
 
+  // Group commit: AddFrame encodes a frame whose payload is the concatenation
+  // of `payload_parts` (so callers need not build the line first) into a
+  // pending buffer; Flush writes every pending frame with one write(2).
+  // The payload must be 1 byte .. kMaxPayload (the caller checks).
+  void AddFrame(int64_t timestamp_ms, uint64_t seq,
+                std::initializer_list<std::string_view> payload_parts);
+  // A failed Flush truncates the file back to its size before the write, so
+  // no partial frame remains; when that succeeds and the failure was NoSpace
+  // the writer stays usable (the tail is known), otherwise it is broken.
+  Status Flush();
+  size_t pending_bytes() const { return frame_.size(); }
+
  private:
   WalWriter(FileKey key, std::string path, std::unique_ptr<WritableFile> file);
   FileKey key_;
   std::string path_;
   std::unique_ptr<WritableFile> file_;
   Status broken_;
-  std::string frame_;  // reused buffer
+  std::string frame_;  // frames added but not yet flushed; reused
 };
 
 // One record as read from a WAL; `json` is valid during the callback only.
