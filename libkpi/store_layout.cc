@@ -107,6 +107,9 @@ std::optional<FileKey> StoreLayout::ParseWalFileName(const std::string& name) {
   key.hour_ms = FromCivil(y, mo, d, h);
   const std::string stem = name.substr(12, name.size() - 12 - std::string(kWalSuffix).size());
   if (!ParseWriterSeq(stem, &key)) return std::nullopt;
+  // sscanf accepts signs, spaces and impossible dates ("20261131"); only the
+  // name this layout would write is ours.
+  if (WalFileName(key) != name) return std::nullopt;
   return key;
 }
 
@@ -136,48 +139,65 @@ Status StoreLayout::ListHourDir(int64_t hour_ms, std::vector<ListedFile>* out) c
   return Status::OK();
 }
 
+namespace {
+
+// The numeric names of `dir` that are exactly `width` digits, ascending, as
+// HourDir writes them; anything else ("1", "2026.bak", ".tmp") is not ours.
+Status ListNumberedDirs(const fs::path& dir, size_t width, std::vector<int>* out) {
+  out->clear();
+  boost::system::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  if (ec == boost::system::errc::no_such_file_or_directory) return Status::OK();
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    if (n.size() != width || n.find_first_not_of("0123456789") != std::string::npos) continue;
+    out->push_back(std::atoi(n.c_str()));
+  }
+  if (ec) return Status::IOError(dir.string() + ": cannot list: " + ec.message());
+  std::sort(out->begin(), out->end());
+  return Status::OK();
+}
+
+bool IsCivilDate(int year, int month, int day) {
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  const CivilTime t = ToCivil(FromCivil(year, month, day));
+  return t.year == year && t.month == month && t.day == day;  // rejects 2026/11/31
+}
+
+}  // namespace
+
 Status StoreLayout::ListHours(int64_t from_ms, int64_t to_ms, std::vector<int64_t>* out) const {
   out->clear();
   from_ms = std::max(from_ms, kMinTimeMs);
   to_ms = std::min(to_ms, kMaxTimeMs);
   if (from_ms >= to_ms) return Status::OK();
-  const int64_t first_hour = HourStart(from_ms);
   // Walk the existing year/month/day directories so that wide ranges ("all
   // time") cost what exists, not what could exist.
-  boost::system::error_code ec;
   const fs::path root(SegmentsRoot());
-  if (!fs::exists(root, ec)) return Status::OK();
-  std::vector<std::string> years, months, days, hours;
-  auto list_names = [&](const fs::path& dir, std::vector<std::string>* names) {
-    names->clear();
-    boost::system::error_code lec;
-    for (fs::directory_iterator it(dir, lec), end; !lec && it != end; it.increment(lec)) {
-      const std::string n = it->path().filename().string();
-      if (!n.empty() && n[0] != '.') names->push_back(n);
-    }
-    std::sort(names->begin(), names->end());
+  auto sub = [](const fs::path& dir, int v, int width = 2) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%0*d", width, v);
+    return dir / name;
   };
-  list_names(root, &years);
-  for (const auto& y : years) {
-    const int year = std::atoi(y.c_str());
-    if (FromCivil(year + 1, 1, 1) <= first_hour || FromCivil(year, 1, 1) >= to_ms) continue;
-    list_names(root / y, &months);
-    for (const auto& m : months) {
-      const int month = std::atoi(m.c_str());
-      if (month < 1 || month > 12) continue;
-      const int64_t month_end = month == 12 ? FromCivil(year + 1, 1, 1) : FromCivil(year, month + 1, 1);
-      if (month_end <= first_hour || FromCivil(year, month, 1) >= to_ms) continue;
-      list_names(root / y / m, &days);
-      for (const auto& d : days) {
-        const int day = std::atoi(d.c_str());
+  auto overlaps = [&](int64_t start, int64_t end) { return end > from_ms && start < to_ms; };
+  std::vector<int> years, months, days, hours;
+  KPI_RETURN_IF_ERROR(ListNumberedDirs(root, 4, &years));
+  for (int year : years) {
+    if (!overlaps(FromCivil(year, 1, 1), FromCivil(year + 1, 1, 1))) continue;
+    KPI_RETURN_IF_ERROR(ListNumberedDirs(sub(root, year, 4), 2, &months));
+    for (int month : months) {
+      if (month < 1 || month > 12 ||
+          !overlaps(FromCivil(year, month, 1), FromCivil(year, month + 1, 1))) {
+        continue;  // FromCivil(year, 13, 1) is January of the next year
+      }
+      KPI_RETURN_IF_ERROR(ListNumberedDirs(sub(sub(root, year, 4), month), 2, &days));
+      for (int day : days) {
         const int64_t day_start = FromCivil(year, month, day);
-        if (day < 1 || day > 31 || day_start + kMsPerDay <= first_hour || day_start >= to_ms) continue;
-        list_names(root / y / m / d, &hours);
-        for (const auto& h : hours) {
-          const int hour = std::atoi(h.c_str());
+        if (!IsCivilDate(year, month, day) || !overlaps(day_start, day_start + kMsPerDay)) continue;
+        KPI_RETURN_IF_ERROR(ListNumberedDirs(sub(sub(sub(root, year, 4), month), day), 2, &hours));
+        for (int hour : hours) {
           const int64_t hour_ms = day_start + hour * kMsPerHour;
-          if (hour < 0 || hour > 23 || hour_ms + kMsPerHour <= from_ms || hour_ms >= to_ms) continue;
-          out->push_back(hour_ms);
+          if (hour <= 23 && overlaps(hour_ms, hour_ms + kMsPerHour)) out->push_back(hour_ms);
         }
       }
     }
