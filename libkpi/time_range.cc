@@ -14,8 +14,8 @@ constexpr const char* kAcceptedForms =
     "Unix ms, now, -3h, -7d, today or yesterday";
 
 Status BadTime(std::string_view text, std::string_view why) {
-  std::string msg = "time '" + std::string(text) + "'";
-  if (!why.empty()) msg += ": " + std::string(why);
+  std::string msg = "time '" + std::string(text) + "': ";
+  msg += why.empty() ? std::string_view("not a time") : why;
   return Status::InvalidArgument(msg + " (" + kAcceptedForms + ")");
 }
 

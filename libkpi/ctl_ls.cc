@@ -1,0 +1,161 @@
+#include "libkpi/ctl_ls.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "libkpi/hour_snapshot.h"
+#include "libkpi/json_line_builder.h"
+#include "libkpi/output_sink.h"
+#include "libkpi/text_table.h"
+#include "libkpi/time_util.h"
+#include "libkpi/units.h"
+
+namespace kpi {
+namespace {
+
+using Severity = ReadProblem::Severity;
+
+void DescribeSegment(const SegmentReader& reader, StoreFileInfo* info) {
+  info->records = reader.record_count();
+  info->bytes = reader.file_size();
+  for (const segment::BlockInfo& b : reader.blocks()) info->raw_bytes += b.uncompressed_size;
+}
+
+// Scans a WAL (through `file` when open, else by path) for its counts.
+Status DescribeWal(const SnapshotFile* file, const std::string& path, StoreFileInfo* info,
+                   ReadProblems* problems) {
+  wal::WalScanResult result;
+  auto count = [info](const wal::WalRecord& r) {
+    info->raw_bytes += r.json.size() + 1;
+    return true;
+  };
+  Status s = file ? file->ScanWal(count, &result) : wal::ScanWal(path, count, &result);
+  if (s.IsCorruption()) {
+    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
+    return Status::OK();
+  }
+  KPI_RETURN_IF_ERROR(s);
+  if (!result.tail_problem.empty()) {
+    problems->push_back(ReadProblem{Severity::kWarning, path, -1,
+                                    static_cast<int64_t>(result.valid_bytes),
+                                    "torn tail: " + result.tail_problem});
+  }
+  info->records = result.records;
+  info->bytes = result.file_bytes;
+  return Status::OK();
+}
+
+// A listed file the snapshot left out; it may vanish meanwhile (then it is
+// simply not shown).
+Status DescribeSkipped(const SkippedFile& skipped, StoreFileInfo* info, bool* gone,
+                       ReadProblems* problems) {
+  info->key = skipped.listed.key;
+  info->path = skipped.listed.path;
+  info->state = skipped.is_wal ? "sealed-wal" : "superseded";
+  Status s;
+  if (skipped.is_wal) {
+    s = DescribeWal(nullptr, info->path, info, problems);
+  } else {
+    std::unique_ptr<SegmentReader> reader;
+    s = SegmentReader::Open(info->path, &reader);
+    if (s.ok()) DescribeSegment(*reader, info);
+    if (s.IsCorruption()) s = Status::OK();  // the compacted segment holds its records
+  }
+  *gone = s.IsNotFound();
+  return *gone ? Status::OK() : s;
+}
+
+std::string Ratio(const StoreFileInfo& f) {
+  if (f.bytes == 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(f.raw_bytes) / static_cast<double>(f.bytes));
+  return buf;
+}
+
+std::string SeqHex(uint64_t seq) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+}  // namespace
+
+Status ListStoreFiles(const std::vector<std::string>& data_dirs, const TimeRange& range,
+                      std::vector<StoreFileInfo>* files, ReadProblems* problems) {
+  const std::vector<StoreLayout> layouts = LayoutsFor(data_dirs);
+  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
+  std::vector<int64_t> hours;
+  KPI_RETURN_IF_ERROR(ListStoreHours(layouts, range.from_ms, range.to_ms, &hours));
+  for (int64_t hour : hours) {
+    HourSnapshot snapshot;
+    KPI_RETURN_IF_ERROR(HourSnapshot::Open(layouts, hour, &snapshot, problems));
+    for (const auto& file : snapshot.files()) {
+      StoreFileInfo info;
+      info.key = file->key();
+      info.path = file->path();
+      if (file->is_wal()) {
+        info.state = "open-wal";
+        KPI_RETURN_IF_ERROR(DescribeWal(file.get(), file->path(), &info, problems));
+      } else {
+        info.state = file->segment()->header().compacted() ? "compacted" : "sealed";
+        DescribeSegment(*file->segment(), &info);
+      }
+      files->push_back(std::move(info));
+    }
+    for (const SkippedFile& skipped : snapshot.skipped()) {
+      StoreFileInfo info;
+      bool gone = false;
+      KPI_RETURN_IF_ERROR(DescribeSkipped(skipped, &info, &gone, problems));
+      if (!gone) files->push_back(std::move(info));
+    }
+  }
+  return Status::OK();
+}
+
+std::string FormatLs(const std::vector<StoreFileInfo>& files, bool json) {
+  std::string out;
+  if (json) {
+    for (const StoreFileInfo& f : files) {
+      JsonLineBuilder(&out)
+          .Str("hour", FormatHour(f.key.hour_ms))
+          .Str("writer", f.key.writer)
+          .Str("seq", SeqHex(f.key.seq))
+          .Str("state", f.state)
+          .Uint("records", f.records)
+          .Uint("bytes", f.bytes)
+          .Uint("raw_bytes", f.raw_bytes)
+          .Double("ratio", f.bytes ? static_cast<double>(f.raw_bytes) / static_cast<double>(f.bytes) : 0)
+          .Str("path", f.path)
+          .End();
+    }
+    return out;
+  }
+  TextTable table({"hour", "writer", "seq", "state", "records", "bytes", "raw", "ratio", "path"},
+                  "LLLLRRRRL");
+  StoreFileInfo total;
+  for (const StoreFileInfo& f : files) {
+    table.AddRow({FormatHour(f.key.hour_ms), f.key.writer, SeqHex(f.key.seq), f.state,
+                  std::to_string(f.records), FormatSize(f.bytes), FormatSize(f.raw_bytes),
+                  Ratio(f), f.path});
+    const bool counted = f.state != "superseded" && f.state != "sealed-wal";
+    total.bytes += f.bytes;  // disk use counts leftovers too; records and raw bytes do not
+    if (counted) total.records += f.records, total.raw_bytes += f.raw_bytes;
+  }
+  table.AddRow({"total", "", "", std::to_string(files.size()) + " files",
+                std::to_string(total.records), FormatSize(total.bytes),
+                FormatSize(total.raw_bytes), Ratio(total), ""});
+  return table.Render();
+}
+
+int RunLs(const LsArgs& args) {
+  Query query;
+  ReadProblems problems;
+  std::vector<StoreFileInfo> files;
+  Status s = Query::Parse(args.query, NowMs(), &query);
+  if (s.ok()) s = ListStoreFiles(query.data_dirs, query.range, &files, &problems);
+  if (s.ok()) s = WriteAll(STDOUT_FILENO, FormatLs(files, args.json), "standard output");
+  return ReportAndExit(s, problems, args.query.quiet);
+}
+
+}  // namespace kpi

@@ -1,0 +1,94 @@
+#include "libkpi/ctl_scan.h"
+
+#include <unistd.h>
+
+#include "libkpi/exit_codes.h"
+#include "libkpi/json_line_builder.h"
+#include "libkpi/output_sink.h"
+#include "libkpi/text_table.h"
+#include "libkpi/time_util.h"
+#include "libkpi/units.h"
+
+namespace kpi {
+namespace {
+
+Status CountFiltered(Query* query, int64_t period_ms, std::vector<PeriodCount>* periods,
+                     ReadProblems* problems) {
+  RecordStream stream(query->ToStreamOptions());
+  while (stream.Next()) {
+    const RecordView& r = stream.record();
+    const int64_t start = FloorTo(r.timestamp_ms, period_ms);
+    if (periods->empty() || periods->back().start_ms != start) {
+      periods->emplace_back();
+      periods->back().start_ms = start;
+    }
+    periods->back().AddRecords(1, r.json.size() + 1, r.timestamp_ms, r.timestamp_ms);
+  }
+  problems->insert(problems->end(), stream.problems().begin(), stream.problems().end());
+  return stream.status();
+}
+
+std::string PeriodName(int64_t start_ms, int64_t period_ms) {
+  const std::string hour = FormatHour(start_ms);
+  return period_ms == kMsPerDay ? hour.substr(0, 10) : hour;
+}
+
+std::string FormatJson(const std::vector<PeriodCount>& periods, int64_t period_ms) {
+  std::string out;
+  for (const PeriodCount& p : periods) {
+    JsonLineBuilder(&out)
+        .Str("period", PeriodName(p.start_ms, period_ms))
+        .Int("start_ms", p.start_ms)
+        .Uint("records", p.records)
+        .Uint("bytes", p.bytes)
+        .Int("first_ts", p.first_ts)
+        .Int("last_ts", p.last_ts)
+        .End();
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ScanStore(Query* query, int64_t period_ms, std::vector<PeriodCount>* periods,
+                 ReadProblems* problems) {
+  periods->clear();
+  if (!query->filter.empty()) return CountFiltered(query, period_ms, periods, problems);
+  std::vector<PeriodCount> hours;
+  KPI_RETURN_IF_ERROR(CountByHour(query->data_dirs, query->range, &hours, problems));
+  *periods = FoldPeriods(hours, period_ms);
+  return Status::OK();
+}
+
+std::string FormatScan(const std::vector<PeriodCount>& periods, int64_t period_ms, bool json) {
+  if (json) return FormatJson(periods, period_ms);
+  TextTable table({"period", "records", "bytes", "first", "last"}, "LRRLL");
+  PeriodCount total;
+  for (const PeriodCount& p : periods) {
+    table.AddRow({PeriodName(p.start_ms, period_ms), std::to_string(p.records),
+                  FormatSize(p.bytes), FormatIso(p.first_ts), FormatIso(p.last_ts)});
+    total.Merge(p);
+  }
+  const bool any = total.records > 0;
+  table.AddRow({"total", std::to_string(total.records), FormatSize(total.bytes),
+                any ? FormatIso(total.first_ts) : "-", any ? FormatIso(total.last_ts) : "-"});
+  return table.Render();
+}
+
+int RunScan(const ScanArgs& args) {
+  Query query;
+  ReadProblems problems;
+  Status s = Query::Parse(args.query, NowMs(), &query);
+  int64_t period_ms = kMsPerHour;
+  if (s.ok() && args.by == "day") {
+    period_ms = kMsPerDay;
+  } else if (s.ok() && args.by != "hour") {
+    s = Status::InvalidArgument("--by '" + args.by + "': use hour or day");
+  }
+  std::vector<PeriodCount> periods;
+  if (s.ok()) s = ScanStore(&query, period_ms, &periods, &problems);
+  if (s.ok()) s = WriteAll(STDOUT_FILENO, FormatScan(periods, period_ms, args.json), "standard output");
+  return ReportAndExit(s, problems, args.query.quiet);
+}
+
+}  // namespace kpi
