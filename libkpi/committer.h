@@ -9,6 +9,33 @@
 // sealed and .tmp leftovers, seals finished hours, and reserves record seqs
 // past anything previously handed out.
 //
+// Threads and handoffs:
+//   - Callers: Commit checks the records and the free-space floor (statvfs,
+//     cached ~100 ms), queues one request and waits on its own condition
+//     variable; nothing else runs on the caller's thread.
+//   - The commit thread is the only one that touches open WalWriters. Per
+//     group it takes the whole queue (batch mode: after gathering up to
+//     commit_window_us), hands out the group's seqs in one reservation call,
+//     encodes each record's frame into the buffer of its hour's WAL, writes
+//     each touched WAL with one write(2), fdatasyncs each once (not in
+//     `none`), then wakes the callers. A WAL that fails a write or sync is
+//     closed and later records of its hour go to a new file (new seq);
+//     NoSpace from a write cuts the WAL back to its last frame and keeps it.
+//     A WAL past wal_max_bytes is closed after its group (rotation).
+//   - The seal thread wakes every 2 s or when a WAL was closed. It asks the
+//     commit thread to close the WALs of finished hours (hour end +
+//     seal_grace_ms) and waits until it has; then it seals every WAL of this
+//     writer that is not open. Open WAL keys are published in a set under
+//     the queue mutex *before* the file is created, and a closed WAL is never
+//     appended to again, so "listed and not open" means "safe to seal".
+//     Records that arrive for an hour already sealed go to a new WAL of that
+//     hour and so to another segment of it.
+//   - Recovery (Open, before the threads start): every WAL of this writer is
+//     closed for good, so each is sealed right away, finished hour or not
+//     (torn tails cut off and logged; sealed-but-not-deleted WALs deleted).
+//     WALs that cannot be sealed are kept and reported.
+//   - Close leaves the WALs of unfinished hours in wal/ for the next start.
+//
 // Thread-safety: Commit may be called from any number of threads; Open and
 // Close from one thread, before and after all Commit calls.
 #pragma once

@@ -1,0 +1,132 @@
+#include "libkpi/sealer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "libkpi/file_system.h"
+#include "libkpi/segment_reader.h"
+#include "libkpi/segment_writer.h"
+#include "libkpi/wal.h"
+
+namespace kpi {
+namespace {
+
+// Where a record sits in the WAL; sorting these instead of the records keeps
+// a seal's memory independent of payload sizes.
+struct RecordPointer {
+  int64_t timestamp_ms;
+  uint64_t seq;
+  uint64_t offset;
+
+  // Seqs of one WAL share its writer, so seq order is id order.
+  bool operator<(const RecordPointer& o) const {
+    return timestamp_ms != o.timestamp_ms ? timestamp_ms < o.timestamp_ms : seq < o.seq;
+  }
+};
+
+Status RemoveWal(const StoreLayout& layout, const std::string& wal_path) {
+  FileSystem* fs = FileSystem::Default();
+  KPI_RETURN_IF_ERROR(fs->RemoveFile(wal_path));
+  return fs->SyncDir(layout.WalDir());
+}
+
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
+}
+
+// A published segment with every record of the WAL: the WAL's work is done.
+bool SegmentHolds(const std::string& segment_path, uint64_t records) {
+  std::unique_ptr<SegmentReader> reader;
+  if (!SegmentReader::Open(segment_path, &reader).ok()) return false;
+  return !reader->index_damaged() && reader->record_count() == records;
+}
+
+// Reads the valid prefix into `pointers` and cuts a torn tail off the file,
+// so that the WAL left behind by a failed seal is clean.
+Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* pointers,
+                      SealResult* result) {
+  wal::WalScanResult scan;
+  KPI_RETURN_IF_ERROR(wal::ScanWal(
+      wal_path,
+      [pointers](const wal::WalRecord& r) {
+        pointers->push_back(RecordPointer{r.timestamp_ms, r.seq, r.offset});
+        return true;
+      },
+      &scan));
+  auto name_key = StoreLayout::ParseWalFileName(wal_path.substr(wal_path.rfind('/') + 1));
+  if (!name_key || *name_key != scan.key) {
+    return Status::Corruption(wal_path + ": header names writer " + scan.key.writer + " seq " +
+                              std::to_string(scan.key.seq) + ", which the file name does not");
+  }
+  result->key = scan.key;
+  result->records = scan.records;
+  if (scan.valid_bytes < scan.file_bytes) {
+    result->torn_bytes = scan.file_bytes - scan.valid_bytes;
+    result->tail_problem = scan.tail_problem;
+    KPI_RETURN_IF_ERROR(FileSystem::Default()->TruncateFile(wal_path, scan.valid_bytes));
+  }
+  return Status::OK();
+}
+
+Status WriteSegment(const std::string& wal_path, const std::string& segment_path,
+                    const FileKey& key, const SealOptions& options,
+                    const std::vector<RecordPointer>& pointers) {
+  const int fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, "open " + wal_path);
+  segment::Header header;
+  header.hour_ms = key.hour_ms;
+  header.seq = key.seq;
+  header.writer = key.writer;
+  SegmentWriterOptions writer_options;
+  writer_options.zstd_level = options.zstd_level;
+  writer_options.block_bytes = options.block_bytes;
+  SegmentWriter writer(segment_path, header, writer_options);
+  Status s = writer.Open();
+  RecordId id{key.writer, 0};
+  wal::WalRecord record;
+  std::string json;
+  for (size_t i = 0; s.ok() && i < pointers.size(); ++i) {
+    s = wal::ReadWalRecordAt(fd, wal_path, pointers[i].offset, &record, &json);
+    id.seq = record.seq;
+    if (s.ok()) s = writer.Add(record.timestamp_ms, id, record.json);
+  }
+  if (s.ok()) s = writer.Finish();
+  ::close(fd);
+  return s;
+}
+
+}  // namespace
+
+Status SealWal(const StoreLayout& layout, const std::string& wal_path, const SealOptions& options,
+               SealResult* result) {
+  *result = SealResult();
+  std::vector<RecordPointer> pointers;
+  Status s = CollectRecords(wal_path, &pointers, result);
+  if (!s.ok()) {
+    // WalWriter::Create syncs the header before any frame is appended.
+    if (s.IsCorruption() && FileSize(wal_path) < wal::kHeaderSize) return RemoveWal(layout, wal_path);
+    return s;
+  }
+  if (pointers.empty()) return RemoveWal(layout, wal_path);
+  const std::string segment_path = layout.SegmentPath(result->key);
+  result->segment_path = segment_path;
+  if (FileSize(segment_path) != UINT64_MAX && SegmentHolds(segment_path, pointers.size())) {
+    result->already_sealed = true;
+    return RemoveWal(layout, wal_path);
+  }
+  // A crash while writing may have left the temporary file; start afresh.
+  const std::string temp = StoreLayout::TempPathFor(segment_path);
+  if (FileSize(temp) != UINT64_MAX) KPI_RETURN_IF_ERROR(FileSystem::Default()->RemoveFile(temp));
+  std::sort(pointers.begin(), pointers.end());
+  KPI_RETURN_IF_ERROR(WriteSegment(wal_path, segment_path, result->key, options, pointers));
+  CrashPoint("seal.published");
+  return RemoveWal(layout, wal_path);
+}
+
+}  // namespace kpi

@@ -1,0 +1,49 @@
+// Sealing: turns one closed write-ahead file into the segment of the same
+// FileKey (format-spec/wal.md §1, segment.md §7).
+//
+// Contract: SealWal reads the WAL's valid prefix (a torn tail is first cut
+// off the file), sorts its records by the order key and publishes them as
+// <hour dir>/<writer>-<seq>.kpi.zst; only then, after the crash point
+// "seal.published", it deletes the WAL and syncs wal/. Every step is safe to
+// repeat after a crash:
+//   - a WAL without records (header only) is just deleted;
+//   - a WAL whose segment already exists and holds as many records (a crash
+//     between publishing and deleting) is just deleted;
+//   - a WAL whose header is cut short never held a record and is deleted;
+//   - a leftover ".<segment>.tmp" is removed before writing.
+// Memory: 24 bytes per record (timestamp, seq, offset) plus one block; the
+// records are read back one at a time with pread in sorted order.
+//
+// The caller guarantees that nobody appends to the WAL meanwhile (kpid's
+// committer seals only files its commit thread has closed).
+//
+// Thread-safety: SealWal may run concurrently for distinct WALs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "libkpi/segment_format.h"
+#include "libkpi/status.h"
+#include "libkpi/store_layout.h"
+
+namespace kpi {
+
+struct SealOptions {
+  int zstd_level = segment::kDefaultZstdLevel;
+  size_t block_bytes = segment::kDefaultBlockBytes;
+};
+
+struct SealResult {
+  FileKey key;
+  std::string segment_path;     // empty when no segment was needed
+  uint64_t records = 0;         // records in the WAL's valid prefix
+  uint64_t torn_bytes = 0;      // cut off the WAL's end (wal.md §4)
+  std::string tail_problem;     // why, with the offset, when torn_bytes > 0
+  bool already_sealed = false;  // the segment existed; only the WAL was deleted
+};
+
+Status SealWal(const StoreLayout& layout, const std::string& wal_path, const SealOptions& options,
+               SealResult* result);
+
+}  // namespace kpi
