@@ -98,6 +98,12 @@ void HttpServer::ConfigureCommon(httplib::Server* server) {
   const int threads = options_.threads;
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->set_tcp_nodelay(true);
+  // httplib's default adds SO_REUSEPORT, which lets a second kpid share the
+  // port silently; SO_REUSEADDR alone only allows a quick restart.
+  server->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server->set_keep_alive_max_count(options_.keep_alive_max);
   server->set_keep_alive_timeout(std::max<int64_t>(1, options_.read_timeout_ms / 1000));
   server->set_read_timeout(options_.read_timeout_ms / 1000,

@@ -1,0 +1,138 @@
+#!/bin/bash
+# kpid ingest end to end: every fixture in its own content type, every
+# status code, partial batches, opt-outs, CSRF and forwarder modes, sampling,
+# /healthz and /metrics; then SIGTERM and check what is on disk.
+source "$(dirname "$0")/kpid_lib.sh"
+
+# Fixture timestamps are from 2013: no age limit, and seal their hours at once.
+COMMON=(--max-age 0 --seal-grace 0s --min-free-bytes 0 --writer-id it)
+JSON=application/json
+FORM=application/x-www-form-urlencoded
+
+expect() {  # expect "<status> <body-prefix>" ACTUAL
+  case "$2" in
+    "$1"*) ;;
+    *) fail "expected '$1...', got '$2'" ;;
+  esac
+}
+
+# --- the fixtures, unknown fields, timestamp flooring -----------------------
+D=$WORK/main
+start_kpid a "$D" "${COMMON[@]}"
+P=$PORT_a
+expect '200 {"stored":2,"rejected":[]}' "$(post "$P" $JSON "$FIXTURES/request-dialog.json")"
+expect '200 {"stored":2,"rejected":[]}' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form")"
+expect '200 {"stored":1,"rejected":[]}' "$(post "$P" $JSON "$FIXTURES/dialog-blob.json")"
+expect '200 {"stored":1,"rejected":[]}' "$(post "$P" $JSON "$FIXTURES/seed-blob.json")"
+cat >"$WORK/extra.json" <<'JSON'
+{"timestamp":1361407512345,"number_emails":42,"local_timestamp":"Thu Feb 21","ip":"192.0.2.7","ua":"Mozilla/5.0"}
+JSON
+expect '200 {"stored":1,"rejected":[]}' "$(post "$P" $JSON "$WORK/extra.json")"
+
+# --- partial batches --------------------------------------------------------
+echo '{"data":[{"number_emails":7},{"number_emails":-1},{"email_type":"x"}]}' >"$WORK/partial.json"
+expect '200 {"stored":1,"rejected":[{"index":1,"field":"number_emails"' \
+  "$(post "$P" $JSON "$WORK/partial.json")"
+grep -q '"index":2,"field":"email_type"' "$WORK/body" || fail "second rejection missing"
+
+# --- client errors ----------------------------------------------------------
+echo '{"data":[' >"$WORK/bad.json"
+expect '400 {"error":"bad_request"' "$(post "$P" $JSON "$WORK/bad.json")"
+expect '415 {"error":"unsupported_media_type"' "$(post "$P" text/plain "$FIXTURES/seed-blob.json")"
+head -c 70000 /dev/zero | tr '\0' ' ' >"$WORK/big.json"
+expect '413 {"error":"payload_too_large"' "$(post "$P" $JSON "$WORK/big.json")"
+status=$(curl -sS -o "$WORK/body" -w '%{http_code}' -X POST "http://127.0.0.1:$P$INGEST")
+expect '411 {"error":"length_required"' "$status $(cat "$WORK/body")"
+status=$(curl -sS -o "$WORK/body" -w '%{http_code}' "http://127.0.0.1:$P/no/such/path")
+expect '404 {"error":"not_found"' "$status $(cat "$WORK/body")"
+# A chunked body is read with the same cap.
+expect '200 {"stored":1' "$(post "$P" $JSON "$FIXTURES/seed-blob.json" -H 'Transfer-Encoding: chunked')"
+expect '413 {"error"' "$(post "$P" $JSON "$WORK/big.json" -H 'Transfer-Encoding: chunked')"
+
+# --- opt-outs ---------------------------------------------------------------
+OPTED='200 {"stored":0,"rejected":[],"opted_out":true}'
+expect "$OPTED" "$(post "$P" $JSON "$FIXTURES/seed-blob.json" -H 'Cookie: a=b; kpi_optout=1')"
+expect "$OPTED" "$(post "$P" $JSON "$FIXTURES/seed-blob.json" -H 'Sec-GPC: 1')"
+expect '200 {"stored":1' "$(post "$P" $JSON "$FIXTURES/seed-blob.json" -H 'DNT: 1')"
+
+# --- health and metrics -----------------------------------------------------
+check "/healthz is ok" test "$(curl -sS "http://127.0.0.1:$P/healthz")" = '{"status":"ok"}'
+curl -sS "http://127.0.0.1:$P/metrics" >"$WORK/metrics"
+STORED=10  # 2 + 2 + 1 + 1 + 1 + 1 (partial) + 1 (chunked) + 1 (DNT)
+for line in "kpi_records_stored_total $STORED" 'kpi_opt_outs_total 2' \
+  'kpi_http_responses_total{code="413"} 2' 'kpi_http_responses_total{code="411"} 1' \
+  'kpi_records_rejected_total{field="number_emails"} 1' 'kpi_unknown_fields_dropped_total 3' \
+  'kpi_wal_sync_seconds_count'; do
+  grep -qF "$line" "$WORK/metrics" || fail "/metrics lacks '$line'"
+done
+
+# --- SIGTERM: exit 0, everything acknowledged on disk ------------------------
+stop_kpid a
+check "kpid exits 0 on SIGTERM (got $STOP_RC)" test "$STOP_RC" = 0
+dump_store "$D" >"$WORK/stored"
+check "$STORED records stored (got $(wc -l <"$WORK/stored"))" test "$(wc -l <"$WORK/stored")" = $STORED
+check "ids are unique" test "$(grep -o '"_id":"[^"]*"' "$WORK/stored" | sort -u | wc -l)" = $STORED
+check "aliases are stored under canonical names" \
+  test "$(grep -c '"language":"en-US","number_sites_logged_in":1' "$WORK/stored")" = 3
+check "no alias spelling is stored" bash -c "! grep -q '\"lang\"\|number_sites_signed_in' '$WORK/stored'"
+check "dropped fields are absent" bash -c "! grep -q 'local_timestamp\|192.0.2.7\|Mozilla\|\"ip\"' '$WORK/stored'"
+check "timestamps are floored to 10 minutes" \
+  grep -q '"timestamp":1361407200000,"number_emails":42' "$WORK/stored"
+check "every record is canonical" \
+  bash -c "! grep -v '^{\"_id\":\"it-[0-9a-f]\{16\}\",\"timestamp\":[0-9]*[,}]' '$WORK/stored'"
+
+# --- CSRF double-submit -----------------------------------------------------
+start_kpid csrf "$WORK/csrf" "${COMMON[@]}" --csrf double-submit --csrf-cookie tok
+P=$PORT_csrf
+expect '403 {"error":"forbidden"' "$(post "$P" $JSON "$FIXTURES/request-dialog.json")"
+expect '403 {"error":"forbidden"' "$(post "$P" $JSON "$FIXTURES/request-dialog.json" -H 'Cookie: tok=nope')"
+expect '200 {"stored":2' "$(post "$P" $JSON "$FIXTURES/request-dialog.json" \
+  -H 'Cookie: tok=aGVsbG8gY3NyZiB0b2tlbg==')"
+stop_kpid csrf
+
+# --- forwarder token --------------------------------------------------------
+printf 'webhead-secret\n' >"$WORK/forwarder.token"
+start_kpid fwd "$WORK/fwd" "${COMMON[@]}" --forwarder-token-file "$WORK/forwarder.token" \
+  --csrf double-submit
+P=$PORT_fwd
+expect '403 {"error":"forbidden"' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form")"
+expect '403 {"error":"forbidden"' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form" \
+  -H 'X-KPI-Forwarder-Token: webhead-secreT')"
+expect '200 {"stored":2' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form" \
+  -H 'X-KPI-Forwarder-Token: webhead-secret')"
+stop_kpid fwd
+
+# --- sampling ---------------------------------------------------------------
+start_kpid s0 "$WORK/s0" "${COMMON[@]}" --sample-rate 0
+expect '200 {"stored":0,"rejected":[],"sampled_out":2}' \
+  "$(post "$PORT_s0" $JSON "$FIXTURES/request-dialog.json")"
+stop_kpid s0
+check "sample rate 0 stores nothing" test -z "$(dump_store "$WORK/s0")"
+start_kpid s5 "$WORK/s5" "${COMMON[@]}" --sample-rate 0.5
+for i in $(seq 1 10); do post "$PORT_s5" $JSON "$FIXTURES/request-dialog.json" >/dev/null; done
+stop_kpid s5
+dump_store "$WORK/s5" >"$WORK/s5.stored"
+kept=$(wc -l <"$WORK/s5.stored")
+check "sample rate 0.5 keeps some of 20 blobs (kept $kept)" test "$kept" -gt 0 -a "$kept" -lt 20
+check "kept blobs carry sample_rate 0.5" \
+  test "$(grep -c '"sample_rate":0.5,' "$WORK/s5.stored")" = "$kept"
+
+# --- disk floor: 507 with Retry-After ---------------------------------------
+start_kpid full "$WORK/full" --max-age 0 --min-free-bytes 1000T
+P=$PORT_full
+expect '507 {"error":"insufficient_storage"' "$(post "$P" $JSON "$FIXTURES/seed-blob.json")"
+check "507 carries Retry-After" test -n "$(header Retry-After)"
+check "/healthz reports the disk floor" \
+  test "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/healthz")" = 507
+stop_kpid full
+
+# --- exit codes -------------------------------------------------------------
+rc=0; "$KPID" --data-dir "$WORK/x" --sync sometimes >"$WORK/usage.out" 2>&1 || rc=$?
+check "bad option exits 1 (got $rc)" test "$rc" = 1
+start_kpid lock "$WORK/lock" "${COMMON[@]}"
+rc=0; timeout 20 "$KPID" --data-dir "$WORK/lock" --writer-id it --listen 127.0.0.1:0 >"$WORK/second.out" 2>&1 || rc=$?
+check "a second kpid on a held store exits 2 (got $rc)" test "$rc" = 2
+rc=0; timeout 20 "$KPID" --data-dir "$WORK/other" --listen "127.0.0.1:$PORT_lock" >"$WORK/port.out" 2>&1 || rc=$?
+check "a taken port exits 3 (got $rc)" test "$rc" = 3
+stop_kpid lock
+echo PASS
