@@ -23,6 +23,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kSealInterval{2000};
+// The seal thread closes the WAL of a finished hour once no record came for
+// it this long, or once it has been open for seal_grace_ms: a trickle of
+// late records then makes one segment per grace period, not one per pass.
+constexpr int64_t kIdleBeforeSealMs = 30 * 1000;
 // In batch mode a group stops gathering early once this many records wait.
 constexpr size_t kFullBatchRecords = 4096;
 
@@ -55,6 +59,12 @@ enum class WalEnd {
   kRotated,   // over wal_max_bytes, or its hour is finished
   kFailed,    // a write or sync failed; the error was reported already
   kShutdown,  // Close(): make it durable even in sync mode `none`
+};
+
+struct OpenWalFile {
+  std::unique_ptr<wal::WalWriter> writer;
+  int64_t opened_ms = 0;   // wall clock
+  int64_t written_ms = 0;  // wall clock of the last group that wrote to it
 };
 
 struct CommitRequest {
@@ -103,7 +113,9 @@ class Committer::Impl {
   Status Open();
   void Close();
   Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids);
-  Status SealFinishedHours(int64_t now_ms);
+  // `force`: close every finished hour's WAL now (the public API); else
+  // only those idle or open long enough (the seal thread).
+  Status SealFinishedHours(int64_t now_ms, bool force);
 
   const std::string& writer_id() const { return writer_id_; }
   const CommitterStats& stats() const { return stats_; }
@@ -125,11 +137,11 @@ class Committer::Impl {
   void Complete(const std::vector<CommitRequest*>& group);
   Status OpenWal(int64_t hour_ms, wal::WalWriter** writer);
   void CloseWal(int64_t hour_ms, WalEnd why);
-  void CloseFinishedWals(int64_t cutoff_hour_ms);
+  void CloseFinishedWals(int64_t cutoff_hour_ms, bool force);
 
   // Seal side.
   void SealLoop();
-  void RequestCloseFinished(int64_t cutoff_hour_ms);
+  void RequestCloseFinished(int64_t cutoff_hour_ms, bool force);
   Status SealClosedWals();
   void ReportSealFailure(const std::string& path, const Status& s);
 
@@ -155,10 +167,11 @@ class Committer::Impl {
   uint64_t close_requested_ = 0;  // generation of close requests
   uint64_t close_done_ = 0;
   int64_t close_cutoff_hour_ms_ = 0;
+  bool close_force_ = false;
   std::set<FileKey> open_keys_;  // WALs the commit thread may still append to
 
   // Owned by the commit thread alone.
-  std::map<int64_t, std::unique_ptr<wal::WalWriter>> open_wals_;
+  std::map<int64_t, OpenWalFile> open_wals_;  // by hour
   std::vector<TouchedWal> touched_;
   size_t touched_count_ = 0;
 
@@ -267,6 +280,7 @@ void Committer::Impl::CommitLoop() {
   std::vector<CommitRequest*> group;
   for (;;) {
     int64_t close_cutoff = 0;
+    bool close_force = false;
     uint64_t close_generation = 0;
     bool stopping;
     {
@@ -277,11 +291,12 @@ void Committer::Impl::CommitLoop() {
       TakeGroup(lock, &group);
       close_generation = close_requested_;
       close_cutoff = close_cutoff_hour_ms_;
+      close_force = close_force_;
       stopping = stop_commit_ && queue_.empty();
     }
     if (!group.empty()) CommitGroup(group);
     if (close_generation != close_done_) {
-      CloseFinishedWals(close_cutoff);
+      CloseFinishedWals(close_cutoff, close_force);
       std::lock_guard<std::mutex> lock(mu_);
       close_done_ = close_generation;
       closed_cv_.notify_all();
@@ -435,7 +450,8 @@ void Committer::Impl::Complete(const std::vector<CommitRequest*>& group) {
 Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
   auto it = open_wals_.find(hour_ms);
   if (it != open_wals_.end()) {
-    *writer = it->second.get();
+    it->second.written_ms = NowMs();
+    *writer = it->second.writer.get();
     return Status::OK();
   }
   FileKey key{hour_ms, writer_id_, 0};
@@ -453,7 +469,8 @@ Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
     return s;
   }
   *writer = created.get();
-  open_wals_.emplace(hour_ms, std::move(created));
+  const int64_t now = NowMs();
+  open_wals_.emplace(hour_ms, OpenWalFile{std::move(created), now, now});
   stats_.open_wals.store(open_wals_.size(), std::memory_order_relaxed);
   return Status::OK();
 }
@@ -461,7 +478,7 @@ Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
 void Committer::Impl::CloseWal(int64_t hour_ms, WalEnd why) {
   auto it = open_wals_.find(hour_ms);
   if (it == open_wals_.end()) return;
-  wal::WalWriter* writer = it->second.get();
+  wal::WalWriter* writer = it->second.writer.get();
   const bool sync = why == WalEnd::kShutdown && options_.sync == SyncMode::kNone;
   Status s = sync ? writer->Sync() : Status::OK();
   const Status closed = writer->Close();
@@ -474,9 +491,14 @@ void Committer::Impl::CloseWal(int64_t hour_ms, WalEnd why) {
   open_keys_.erase(key);
 }
 
-void Committer::Impl::CloseFinishedWals(int64_t cutoff_hour_ms) {
-  while (!open_wals_.empty() && open_wals_.begin()->first <= cutoff_hour_ms) {
-    CloseWal(open_wals_.begin()->first, WalEnd::kRotated);
+void Committer::Impl::CloseFinishedWals(int64_t cutoff_hour_ms, bool force) {
+  const int64_t now = NowMs();
+  for (auto it = open_wals_.begin(); it != open_wals_.end() && it->first <= cutoff_hour_ms;) {
+    const OpenWalFile& w = (it++)->second;  // CloseWal erases the entry
+    if (force || now - w.written_ms >= kIdleBeforeSealMs ||
+        now - w.opened_ms >= options_.seal_grace_ms) {
+      CloseWal(w.writer->key().hour_ms, WalEnd::kRotated);
+    }
   }
 }
 
@@ -489,25 +511,26 @@ void Committer::Impl::SealLoop() {
     if (stop_seal_) break;
     seal_wanted_ = false;
     lock.unlock();
-    static_cast<void>(SealFinishedHours(NowMs()));  // failures are logged
+    static_cast<void>(SealFinishedHours(NowMs(), /*force=*/false));  // failures are logged
     lock.lock();
   }
 }
 
-Status Committer::Impl::SealFinishedHours(int64_t now_ms) {
+Status Committer::Impl::SealFinishedHours(int64_t now_ms, bool force) {
   std::lock_guard<std::mutex> seal_lock(seal_mu_);
   // An hour is finished when it ended at least seal_grace_ms ago.
-  RequestCloseFinished(now_ms - options_.seal_grace_ms - kMsPerHour);
+  RequestCloseFinished(now_ms - options_.seal_grace_ms - kMsPerHour, force);
   return SealClosedWals();
 }
 
 // Only the commit thread touches open WALs, so the seal side asks it to
 // close the finished ones and waits until it has.
-void Committer::Impl::RequestCloseFinished(int64_t cutoff_hour_ms) {
+void Committer::Impl::RequestCloseFinished(int64_t cutoff_hour_ms, bool force) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!commit_running_) return;
   const uint64_t generation = ++close_requested_;
   close_cutoff_hour_ms_ = cutoff_hour_ms;
+  close_force_ = force;
   work_cv_.notify_one();
   closed_cv_.wait(lock, [&] { return close_done_ >= generation || !commit_running_; });
 }
@@ -565,7 +588,9 @@ Status Committer::Commit(std::vector<PendingRecord>* records, std::vector<Record
   return impl_->Commit(records, ids);
 }
 void Committer::Close() { impl_->Close(); }
-Status Committer::SealFinishedHours(int64_t now_ms) { return impl_->SealFinishedHours(now_ms); }
+Status Committer::SealFinishedHours(int64_t now_ms) {
+  return impl_->SealFinishedHours(now_ms, /*force=*/true);
+}
 const std::string& Committer::writer_id() const { return impl_->writer_id(); }
 const CommitterStats& Committer::stats() const { return impl_->stats(); }
 

@@ -24,7 +24,9 @@
 //     A WAL past wal_max_bytes is closed after its group (rotation).
 //   - The seal thread wakes every 2 s or when a WAL was closed. It asks the
 //     commit thread to close the WALs of finished hours (hour end +
-//     seal_grace_ms) and waits until it has; then it seals every WAL of this
+//     seal_grace_ms) that got no record for 30 s or have been open for
+//     seal_grace_ms (so late records make one segment per grace period, not
+//     one per pass) and waits until it has; then it seals every WAL of this
 //     writer that is not open. Open WAL keys are published in a set under
 //     the queue mutex *before* the file is created, and a closed WAL is never
 //     appended to again, so "listed and not open" means "safe to seal".
@@ -110,8 +112,9 @@ class Committer {
   // joins the threads. Idempotent.
   void Close();
 
-  // Seals every WAL whose hour is finished (hour end + grace) now; the seal
-  // thread calls this periodically. Exposed for tests and kpictl.
+  // Closes and seals every WAL whose hour is finished (hour end + grace) at
+  // `now_ms`, busy or not, and seals every other closed WAL (rotated ones).
+  // The seal thread does the same periodically, sparing busy late hours.
   Status SealFinishedHours(int64_t now_ms);
 
   const std::string& writer_id() const;

@@ -327,6 +327,41 @@ TEST_CASE("ENOSPC while writing fails that commit, leaves no partial record, and
   REQUIRE(store.ids.size() <= 8);  // plus perhaps the records of the failed sync
 }
 
+TEST_CASE("Commit is Busy while the queue is full, and the queued requests complete") {
+  TempDir dir;
+  testing::ScopedFaultFs fault_fs;
+  CommitterOptions options = Options(dir.path());
+  options.max_queue_records = 3;
+  Committer c(options);
+  REQUIRE(c.Open().ok());
+  auto commit = [&](int records) {
+    std::vector<PendingRecord> batch;
+    for (int i = 0; i < records; ++i) batch.push_back(Record(kOldHour + i, i));
+    std::vector<RecordId> ids;
+    return c.Commit(&batch, &ids);
+  };
+  REQUIRE(commit(1).ok());  // the WAL exists: later syncs are the stalled ones
+  fault_fs.faults().hold_syncs = true;
+  Status in_sync_status, queued_status;  // Catch2 assertions are for the main thread
+  std::thread in_sync([&] { in_sync_status = commit(1); });
+  for (int i = 0; i < 5000 && fault_fs.faults().syncs_held == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(fault_fs.faults().syncs_held == 1);  // the commit thread is stuck in a sync
+  std::thread queued([&] { queued_status = commit(2); });
+  for (int i = 0; i < 5000 && c.stats().queue_depth < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(c.stats().queue_depth == 2);
+  REQUIRE(commit(2).IsBusy());
+  fault_fs.faults().hold_syncs = false;
+  in_sync.join();
+  queued.join();
+  REQUIRE(in_sync_status.ok());
+  REQUIRE(queued_status.ok());
+  REQUIRE(c.stats().records_committed == 4);
+}
+
 TEST_CASE("a second committer with the same writer id is Busy") {
   TempDir dir;
   Committer a(Options(dir.path()));

@@ -9,10 +9,12 @@
 #include <atomic>
 #include <boost/filesystem.hpp>
 #include <cerrno>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "libkpi/file_system.h"
 
@@ -52,6 +54,8 @@ struct Faults {
   // Appends whose path contains `path_part` fail after writing half their bytes.
   std::atomic<bool> append_no_space{false};
   std::atomic<bool> sync_io_error{false};
+  std::atomic<bool> hold_syncs{false};  // syncs wait while set, as on a stalled disk
+  std::atomic<int> syncs_held{0};
   std::string path_part = "/wal/";
   std::atomic<int> appends_failed{0};
 };
@@ -71,6 +75,10 @@ class FaultWritableFile final : public WritableFile {
   }
   Status Sync() override {
     if (faults_->sync_io_error && Watched()) return Status::FromErrno(EIO, "fdatasync " + path_);
+    if (faults_->hold_syncs && Watched()) {
+      ++faults_->syncs_held;
+      while (faults_->hold_syncs) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     return base_->Sync();
   }
   Status Truncate(uint64_t size) override { return base_->Truncate(size); }
