@@ -1,7 +1,7 @@
 # Shared helpers for the kpid integration tests (sourced, not run).
 #
 # start_kpid NAME DATA_DIR [kpid options...]
-#   starts kpid on a free loopback port (--listen 127.0.0.1:0, the port is read
+#   starts kpid on a free loopback port (--listen 127.0.0.1:0, or $KPID_LISTEN; the port is read
 #   from its log) and sets KPID_PID_<NAME> and PORT_<NAME>; fails the test if it
 #   does not listen within 20 s or exits.
 # stop_kpid NAME    SIGTERM, waits, and sets STOP_RC to kpid's exit code
@@ -9,6 +9,7 @@
 # post PORT CONTENT_TYPE BODY_FILE [curl args...]
 #   POSTs and prints "<status> <body>" (headers in $WORK/headers).
 # dump_store DATA_DIR   every stored record, one line each (kpi_dump.py).
+# A test may define extra_cleanup (e.g. to unmount) before the work dir goes.
 
 set -u
 : "${KPID:?KPID must name the kpid binary}"
@@ -22,6 +23,7 @@ cleanup() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
   wait 2>/dev/null
+  if declare -F extra_cleanup >/dev/null; then extra_cleanup; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -43,7 +45,7 @@ start_kpid() {
   shift 2
   local log=$WORK/$name.log
   : >"$log"
-  "$KPID" --data-dir "$data" --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  "$KPID" --data-dir "$data" --listen "${KPID_LISTEN:-127.0.0.1:0}" "$@" >"$log" 2>&1 &
   local pid=$!
   STARTED_PIDS+=("$pid")
   local i port=""
