@@ -126,6 +126,23 @@ check "/healthz reports the disk floor" \
   test "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/healthz")" = 507
 stop_kpid full
 
+# --- a full commit queue: 503 with Retry-After, nothing of it stored ---------
+start_kpid busy "$WORK/busy" "${COMMON[@]}" --queue-max 1 --sync always --threads 32
+busy_round() {
+  seq 1 64 | xargs -P 32 -I{} curl -sS -o /dev/null -w '%{http_code} %header{retry-after}\n' \
+    -H "Content-Type: $JSON" --data-binary "@$FIXTURES/request-dialog.json" \
+    "http://127.0.0.1:$PORT_busy$INGEST" >>"$WORK/busy.codes"
+}
+for ((round = 0; round < 10; round++)); do
+  busy_round
+  grep -q '^503' "$WORK/busy.codes" && break
+done
+grep -q '^503 1$' "$WORK/busy.codes" || fail "no 503 with Retry-After: 1 under a full queue"
+check "only 200 and 503 under load" bash -c "! grep -v '^200 \|^503 ' '$WORK/busy.codes'"
+stop_kpid busy
+acked=$(($(grep -c '^200' "$WORK/busy.codes") * 2))
+check "every 200 of the busy run is stored ($acked)" test "$(dump_store "$WORK/busy" | wc -l)" = $acked
+
 # --- exit codes -------------------------------------------------------------
 rc=0; "$KPID" --data-dir "$WORK/x" --sync sometimes >"$WORK/usage.out" 2>&1 || rc=$?
 check "bad option exits 1 (got $rc)" test "$rc" = 1
