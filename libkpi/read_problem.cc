@@ -6,6 +6,8 @@ namespace kpi {
 
 std::string ReadProblem::ToString() const {
   std::string s = file;
+  // Readers' messages often start with "offset N: ..." already.
+  if (message.compare(0, 7, "offset ") == 0) return s + ": " + message;
   if (block >= 0) s += ": block " + std::to_string(block);
   if (offset >= 0) s += (block >= 0 ? " at offset " : ": offset ") + std::to_string(offset);
   return s + ": " + message;
