@@ -4,11 +4,14 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <memory>
+
 #include "libkpi/committer.h"
 #include "libkpi/http_server.h"
 #include "libkpi/ingest_service.h"
 #include "libkpi/log.h"
 #include "libkpi/metrics.h"
+#include "libkpi/read_api.h"
 #include "libkpi/schema.h"
 #include "libkpi/secret.h"
 
@@ -76,7 +79,9 @@ int RunDaemon(const ServerOptions& options) {
   Metrics metrics;
   CommitterSink sink(&committer);
   IngestService ingest(MakeIngestConfig(options, forwarder_token), &schema, &sink, &metrics);
-  HttpServer server(options, &ingest, &metrics, &committer.stats(), nullptr);
+  std::unique_ptr<ReadApi> read_api;
+  if (!read_token.empty()) read_api = std::make_unique<ReadApi>(options.data_dir, read_token);
+  HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get());
   s = server.Bind();
   if (!s.ok()) {
     committer.Close();

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "libkpi/log.h"
+#include "libkpi/read_api.h"
 #include "libkpi/time_util.h"
 
 namespace kpi {
@@ -88,7 +89,7 @@ int64_t FreeDiskBytes(const std::string& path) {
 }
 
 HttpServer::HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,
-                       const CommitterStats* stats, ReadApi* read_api)
+                       const CommitterStats* stats, const ReadApi* read_api)
     : options_(options), ingest_(ingest), metrics_(metrics), stats_(stats),
       read_api_(read_api) {}
 
@@ -206,7 +207,7 @@ void HttpServer::AddReadRoutes(httplib::Server* server) {
     gauges.free_disk_bytes = FreeDiskBytes(options_.data_dir);
     res.set_content(metrics_->RenderPrometheus(gauges), "text/plain; version=0.0.4");
   });
-  (void)read_api_;  // the read API routes join here (read_api.h)
+  if (read_api_ != nullptr) read_api_->AddRoutes(server);
 }
 
 Status HttpServer::BindOne(const std::string& address, const char* option,

@@ -43,7 +43,7 @@ class HttpServer {
   // `stats` may be null (no committer figures in /metrics); `read_api` may
   // be null (the read API answers 404). All must outlive the server.
   HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,
-             const CommitterStats* stats, ReadApi* read_api);
+             const CommitterStats* stats, const ReadApi* read_api);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -73,7 +73,7 @@ class HttpServer {
   IngestService* ingest_;
   Metrics* metrics_;
   const CommitterStats* stats_;
-  ReadApi* read_api_;
+  const ReadApi* read_api_;
   std::unique_ptr<httplib::Server> public_;
   std::unique_ptr<httplib::Server> read_;  // null without --read-listen
   std::vector<std::thread> threads_;
