@@ -1,0 +1,144 @@
+#!/bin/bash
+# The Debian package as cpack builds it from this build directory: every file
+# where Debian, systemd and nginx look for it, the conffiles and maintainer
+# scripts, Depends matching what the binaries load; the unit passes
+# systemd-analyze verify; kpid accepts the packaged config; the postinst
+# creates the kpid user and a 0750 /var/lib/kpid (run against stub commands).
+set -u
+: "${KPID:?KPID must name the kpid binary}" "${KPI_BINARY_DIR:?KPI_BINARY_DIR must name the build directory}"
+KPI_SOURCE_DIR=${KPI_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+for tool in cpack dpkg-deb readelf; do
+  command -v "$tool" >/dev/null || { echo "skip: no $tool (apt-get install dpkg-dev)"; exit 77; }
+done
+WORK=$(mktemp -d /tmp/kpi-deb-test.XXXXXX)
+KPID_PID=""
+trap '[ -n "$KPID_PID" ] && kill -KILL "$KPID_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+FAILED=0
+
+problem() {
+  echo "FAIL: $*" >&2
+  FAILED=1
+}
+
+# --- build the package ------------------------------------------------------
+# cpack installs from the build directory; the man pages are a build product.
+cmake --build "$KPI_BINARY_DIR" --target kpi_man >"$WORK/build.log" 2>&1 ||
+  { cat "$WORK/build.log" >&2; exit 1; }
+(cd "$KPI_BINARY_DIR" && cpack -G DEB -B "$WORK/out") >"$WORK/cpack.log" 2>&1 ||
+  { echo "FAIL: cpack -G DEB" >&2; cat "$WORK/cpack.log" >&2; exit 1; }
+DEB=$(ls "$WORK"/out/kpi_*.deb 2>/dev/null | head -n 1)
+[ -n "$DEB" ] || { echo "FAIL: no kpi_*.deb in $WORK/out" >&2; exit 1; }
+
+dpkg-deb -c "$DEB" | awk '{print $NF}' | sed 's#^\./#/#' >"$WORK/files"
+for f in /usr/sbin/kpid /usr/bin/kpictl /usr/share/man/man8/kpid.8.gz \
+  /usr/share/man/man1/kpictl.1.gz /usr/share/man/man5/kpi-segment.5.gz \
+  /lib/systemd/system/kpid.service /etc/nginx/sites-available/kpid /etc/kpid/kpid.conf \
+  /usr/share/kpi/schema.json; do
+  grep -qx -- "$f" "$WORK/files" || problem "the package lacks $f"
+done
+grep -q '^/usr/local' "$WORK/files" && problem "the package installs below /usr/local"
+
+# --- control: name, scripts, conffiles, Depends ------------------------------
+dpkg-deb -I "$DEB" >"$WORK/info"
+for part in control conffiles postinst prerm postrm; do
+  grep -qE "^ +[0-9]+ bytes, +[0-9]+ lines +\\*? +$part( |\$)" "$WORK/info" ||
+    problem "the control archive lacks $part"
+done
+check_field() {  # check_field FIELD VALUE
+  [ "$(dpkg-deb -f "$DEB" "$1")" = "$2" ] || problem "$1 is '$(dpkg-deb -f "$DEB" "$1")', not '$2'"
+}
+check_field Package kpi
+mkdir -p "$WORK/control"
+dpkg-deb -e "$DEB" "$WORK/control"
+for f in /etc/kpid/kpid.conf /etc/nginx/sites-available/kpid; do
+  grep -qx "$f" "$WORK/control/conffiles" || problem "$f is not a conffile"
+done
+for script in postinst prerm postrm; do
+  [ -x "$WORK/control/$script" ] || problem "$script is not executable"
+  sh -n "$WORK/control/$script" || problem "$script is not valid sh"
+done
+
+# Depends: adduser (the postinst needs it) and the package of every shared
+# library kpid and kpictl link directly (their NEEDED entries; what those
+# libraries need in turn their own packages depend on), so the package
+# installs on a bare Debian 12.
+depends=$(dpkg-deb -f "$DEB" Depends)
+has_dep() {
+  echo "$depends" | tr ',' '\n' | sed 's/^ *//; s/ .*//; s/:.*//' | grep -qx "$1"
+}
+has_dep adduser || problem "Depends lacks adduser: $depends"
+for bin in "$KPID" "${KPICTL:-}"; do
+  [ -x "$bin" ] || continue
+  for soname in $(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+    lib=$(ldd "$bin" | awk -v so="$soname" '$1 == so && $3 ~ /^\// {print $3}')
+    [ -n "$lib" ] || continue
+    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null)
+    pkg=${pkg%%:*}
+    [ -n "$pkg" ] || continue  # not from a package (a local build): nothing to depend on
+    has_dep "$pkg" || problem "$(basename "$bin") links $soname from $pkg, which Depends lacks: $depends"
+  done
+done
+
+# --- the unit ---------------------------------------------------------------
+dpkg-deb -x "$DEB" "$WORK/root"
+if command -v systemd-analyze >/dev/null; then
+  mkdir -p "$WORK/unit"
+  sed "s#^ExecStart=/usr/sbin/kpid #ExecStart=$KPID #" \
+    "$WORK/root/lib/systemd/system/kpid.service" >"$WORK/unit/kpid.service"
+  grep -q "^ExecStart=$KPID --config /etc/kpid/kpid.conf\$" "$WORK/unit/kpid.service" ||
+    problem "ExecStart is not '/usr/sbin/kpid --config /etc/kpid/kpid.conf'"
+  # --man=no: the Documentation= pages are in the package, not on this system.
+  (cd "$WORK/unit" && systemd-analyze verify --man=no ./kpid.service) >"$WORK/verify.log" 2>&1 ||
+    problem "systemd-analyze verify: $(cat "$WORK/verify.log")"
+  [ -s "$WORK/verify.log" ] && problem "systemd-analyze verify warns: $(cat "$WORK/verify.log")"
+else
+  echo "note: no systemd-analyze, unit not verified"
+fi
+for setting in User=kpid Group=kpid Restart=on-failure TimeoutStopSec=30 NoNewPrivileges=yes \
+  ProtectSystem=strict ReadWritePaths=/var/lib/kpid CapabilityBoundingSet= UMask=0027; do
+  grep -qx "$setting" "$WORK/root/lib/systemd/system/kpid.service" ||
+    problem "the unit lacks $setting"
+done
+
+# --- kpid starts with the packaged config ----------------------------------
+# Paths and ports overridden on the command line (which wins); every other
+# line of the file is parsed as shipped, so an unknown key fails here.
+"$KPID" --config "$WORK/root/etc/kpid/kpid.conf" --data-dir "$WORK/data" \
+  --listen 127.0.0.1:0 --read-listen 127.0.0.1:0 \
+  --schema "$WORK/root/usr/share/kpi/schema.json" >"$WORK/kpid.log" 2>&1 &
+KPID_PID=$!
+started=""
+for ((i = 0; i < 400; i++)); do
+  grep -q "listening on 127.0.0.1:[0-9]* for ingest" "$WORK/kpid.log" && { started=1; break; }
+  kill -0 "$KPID_PID" 2>/dev/null || break
+  sleep 0.05
+done
+if [ -n "$started" ]; then
+  kill -TERM "$KPID_PID"
+  wait "$KPID_PID" || problem "kpid with the packaged config did not stop cleanly"
+else
+  problem "kpid does not start with the packaged config: $(tail -n 5 "$WORK/kpid.log")"
+fi
+KPID_PID=""
+
+# --- the postinst, against stub commands ------------------------------------
+# Debian's own tools are replaced by stubs that log their arguments, so the
+# script runs here without touching this machine's users or /var/lib.
+mkdir -p "$WORK/stubs"
+for cmd in getent adduser addgroup install deb-systemd-helper deb-systemd-invoke systemctl; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s"\n%s\n' "$cmd" "$WORK/calls" \
+    "$([ "$cmd" = getent ] && echo 'exit 2' || echo 'exit 0')" >"$WORK/stubs/$cmd"
+  chmod +x "$WORK/stubs/$cmd"
+done
+PATH=$WORK/stubs:$PATH sh "$WORK/control/postinst" configure ||
+  problem "postinst configure failed"
+grep -q '^addgroup --system kpid$' "$WORK/calls" || problem "postinst did not add group kpid"
+grep -qE '^adduser --system .*--ingroup kpid .*kpid$' "$WORK/calls" ||
+  problem "postinst did not add system user kpid: $(cat "$WORK/calls")"
+grep -qx 'install -d -o kpid -g kpid -m 0750 /var/lib/kpid' "$WORK/calls" ||
+  problem "postinst did not create /var/lib/kpid 0750 kpid:kpid"
+grep -q '^deb-systemd-helper enable kpid.service' "$WORK/calls" ||
+  problem "postinst did not enable kpid.service"
+
+[ "$FAILED" -eq 0 ] || exit 1
+echo "packaging_deb_test: ok ($(basename "$DEB"))"
