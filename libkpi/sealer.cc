@@ -47,6 +47,23 @@ bool SegmentHolds(const std::string& segment_path, uint64_t records) {
   return !reader->index_damaged() && reader->record_count() == records;
 }
 
+// True if a compacted segment of the WAL's hour names the WAL's segment as
+// superseded: it was sealed and compacted before the WAL could be deleted,
+// and sealing it again would store its records twice.
+bool CompactedAway(const StoreLayout& layout, const FileKey& key) {
+  std::vector<ListedFile> segments;
+  if (!layout.ListSegments(key.hour_ms, key.hour_ms + 1, &segments).ok()) return false;
+  const std::string name = StoreLayout::SegmentFileName(key);
+  for (const ListedFile& f : segments) {
+    if (f.key.writer != kCompactWriterId) continue;
+    std::unique_ptr<SegmentReader> reader;
+    if (!SegmentReader::Open(f.path, &reader).ok()) continue;
+    const auto& superseded = reader->header().superseded;
+    if (std::find(superseded.begin(), superseded.end(), name) != superseded.end()) return true;
+  }
+  return false;
+}
+
 // Reads the valid prefix into `pointers` and cuts a torn tail off the file,
 // so that the WAL left behind by a failed seal is clean.
 Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* pointers,
@@ -116,7 +133,8 @@ Status SealWal(const StoreLayout& layout, const std::string& wal_path, const Sea
   if (pointers.empty()) return RemoveWal(layout, wal_path);
   const std::string segment_path = layout.SegmentPath(result->key);
   result->segment_path = segment_path;
-  if (FileSize(segment_path) != UINT64_MAX && SegmentHolds(segment_path, pointers.size())) {
+  if ((FileSize(segment_path) != UINT64_MAX && SegmentHolds(segment_path, pointers.size())) ||
+      CompactedAway(layout, result->key)) {
     result->already_sealed = true;
     return RemoveWal(layout, wal_path);
   }

@@ -8,7 +8,8 @@
 // repeat after a crash:
 //   - a WAL without records (header only) is just deleted;
 //   - a WAL whose segment already exists and holds as many records (a crash
-//     between publishing and deleting) is just deleted;
+//     between publishing and deleting), or was compacted into a segment that
+//     names it as superseded, is just deleted;
 //   - a WAL whose header is cut short never held a record and is deleted;
 //   - a leftover ".<segment>.tmp" is removed before writing.
 // Memory: 24 bytes per record (timestamp, seq, offset) plus one block; the
