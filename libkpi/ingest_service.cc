@@ -28,6 +28,38 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// {"index":i,"field":"...","reason":"..."}, comma-separated in `list`.
+void AppendRejection(size_t index, const FieldError& error, std::string* list) {
+  *list += list->empty() ? "{" : ",{";
+  AppendJsonKey(list, "index");
+  AppendJsonUint(list, index);
+  *list += ',';
+  AppendJsonKey(list, "field");
+  AppendJsonString(list, error.field);
+  *list += ',';
+  AppendJsonKey(list, "reason");
+  AppendJsonString(list, error.reason);
+  *list += '}';
+}
+
+void SetStoredAnswer(size_t stored, std::string_view rejected, uint64_t sampled_out,
+                     IngestAnswer* out) {
+  out->status = 200;
+  out->retry_after_s = 0;
+  out->body = "{";
+  AppendJsonKey(&out->body, "stored");
+  AppendJsonUint(&out->body, stored);
+  out->body += ",\"rejected\":[";
+  out->body += rejected;
+  out->body += ']';
+  if (sampled_out != 0) {
+    out->body += ',';
+    AppendJsonKey(&out->body, "sampled_out");
+    AppendJsonUint(&out->body, sampled_out);
+  }
+  out->body += '}';
+}
+
 void SetError(int status, std::string_view error, std::string_view reason, IngestAnswer* out) {
   out->status = status;
   out->retry_after_s = 0;
@@ -171,16 +203,7 @@ void IngestService::StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswe
     }
     if (!schema_->Canonicalize(blobs[i], ctx, &ws->blob, &ws->error)) {
       metrics_->CountRejected(ws->error.field);
-      rejected += rejected.empty() ? "{" : ",{";
-      AppendJsonKey(&rejected, "index");
-      AppendJsonUint(&rejected, i);
-      rejected += ',';
-      AppendJsonKey(&rejected, "field");
-      AppendJsonString(&rejected, ws->error.field);
-      rejected += ',';
-      AppendJsonKey(&rejected, "reason");
-      AppendJsonString(&rejected, ws->error.reason);
-      rejected += '}';
+      AppendRejection(i, ws->error, &rejected);
       continue;
     }
     dropped_fields += ws->blob.dropped_fields;
@@ -195,20 +218,7 @@ void IngestService::StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswe
     commit_failing_.store(false, std::memory_order_relaxed);
     metrics_->AddRecordsStored(stored);
   }
-  out->status = 200;
-  out->retry_after_s = 0;
-  out->body = "{";
-  AppendJsonKey(&out->body, "stored");
-  AppendJsonUint(&out->body, stored);
-  out->body += ",\"rejected\":[";
-  out->body += rejected;
-  out->body += ']';
-  if (sampled_out != 0) {
-    out->body += ',';
-    AppendJsonKey(&out->body, "sampled_out");
-    AppendJsonUint(&out->body, sampled_out);
-  }
-  out->body += '}';
+  SetStoredAnswer(stored, rejected, sampled_out, out);
 }
 
 void IngestService::AnswerCommitFailure(const Status& s, IngestAnswer* out) const {
