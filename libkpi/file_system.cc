@@ -123,17 +123,23 @@ class PosixFileSystem final : public FileSystem {
 
 std::atomic<FileSystem*> g_default{nullptr};
 
+FileSystem* Posix() {
+  static PosixFileSystem posix;
+  return &posix;
+}
+
 }  // namespace
 
 FileSystem* FileSystem::Default() {
-  static PosixFileSystem posix;
   FileSystem* fs = g_default.load(std::memory_order_acquire);
-  return fs != nullptr ? fs : &posix;
+  return fs != nullptr ? fs : Posix();
 }
 
 FileSystem* FileSystem::SetDefaultForTesting(FileSystem* fs) {
+  // Returning the real instance (not nullptr) lets a test restore it with the
+  // value it got, whatever was installed before.
   FileSystem* previous = g_default.exchange(fs, std::memory_order_acq_rel);
-  return previous != nullptr ? previous : Default();
+  return previous != nullptr ? previous : Posix();
 }
 
 void CrashPoint(std::string_view name) {
