@@ -1,5 +1,6 @@
 #include "libkpi/json_writer.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -7,7 +8,14 @@ namespace kpi {
 
 namespace {
 
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+// A table rather than comparisons: strings are scanned a byte at a time and
+// this is the hot loop of canonicalization.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = table['\\'] = true;
+  return table;
+}();
 
 void AppendEscaped(std::string* out, unsigned char c) {
   switch (c) {
@@ -40,7 +48,7 @@ void AppendJsonString(std::string* out, std::string_view text) {
   size_t run_start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (!NeedsEscape(c)) continue;
+    if (!kNeedsEscape[c]) continue;
     out->append(text.data() + run_start, i - run_start);
     AppendEscaped(out, c);
     run_start = i + 1;

@@ -49,18 +49,30 @@ std::string PathString(const PathNode* node) {
   return path.append(node->name);
 }
 
-bool InCharset(unsigned char c, Charset charset) {
-  switch (charset) {
-    case Charset::kPrintable:
-      return c >= 0x20 && c <= 0x7e;
-    case Charset::kLanguageTag:
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '-' || c == '_';
-    case Charset::kText:
-      return c >= 0x20 && c != 0x7f;
+// Which bytes each charset admits, one table per Charset value; a lookup per
+// byte keeps the check off the profile.
+using CharsetTable = std::array<bool, 256>;
+constexpr CharsetTable MakeCharsetTable(Charset charset) {
+  CharsetTable table{};
+  for (int c = 0; c < 256; ++c) {
+    switch (charset) {
+      case Charset::kPrintable:
+        table[c] = c >= 0x20 && c <= 0x7e;
+        break;
+      case Charset::kLanguageTag:
+        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_';
+        break;
+      case Charset::kText:
+        table[c] = c >= 0x20 && c != 0x7f;
+        break;
+    }
   }
-  return false;
+  return table;
 }
+constexpr CharsetTable kCharsetTables[] = {MakeCharsetTable(Charset::kPrintable),
+                                           MakeCharsetTable(Charset::kLanguageTag),
+                                           MakeCharsetTable(Charset::kText)};
 
 // True when `value` holds arrays or objects nested more than `allowed` deep.
 bool DeeperThan(element value, size_t allowed) {
@@ -161,7 +173,7 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
     }
     if (!first) body_->push_back(',');
     first = false;
-    AppendJsonKey(body_, field.name);
+    body_->append(field.json_key);
     if (!Value(field, found[i], level, at)) return false;
   }
   body_->push_back('}');
@@ -193,7 +205,7 @@ bool Canonicalizer::Missing(const FieldSpec& field, bool* first, const PathNode&
   }
   if (!*first) body_->push_back(',');
   *first = false;
-  AppendJsonKey(body_, field.name);
+  body_->append(field.json_key);
   if (server_rate) {
     AppendJsonDouble(body_, ctx_.server_sample_rate);
   } else {
@@ -292,8 +304,9 @@ bool Canonicalizer::CheckText(const FieldSpec& field, std::string_view text, siz
   if (text.size() < min_length) {
     return Fail(&at, "too short (min " + std::to_string(min_length) + ")");
   }
+  const CharsetTable& allowed = kCharsetTables[static_cast<int>(field.charset)];
   for (size_t i = 0; i < text.size(); ++i) {
-    if (!InCharset(static_cast<unsigned char>(text[i]), field.charset)) {
+    if (!allowed[static_cast<unsigned char>(text[i])]) {
       return Fail(&at, "invalid character at byte " + std::to_string(i));
     }
   }

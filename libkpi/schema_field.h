@@ -26,6 +26,7 @@ enum class FieldType {
   kObject,          // nested `fields`
 };
 
+// Values index the charset tables of schema.cc: keep the order.
 enum class Charset {
   kPrintable,    // ASCII 0x20..0x7E
   kLanguageTag,  // [A-Za-z0-9_-]
@@ -38,6 +39,7 @@ constexpr size_t kMaxFieldsPerObject = 64;
 
 struct FieldSpec {
   std::string name;
+  std::string json_key;  // "name": as written before the value
   std::vector<std::string> aliases;
   FieldType type = FieldType::kInteger;
   bool required = false;

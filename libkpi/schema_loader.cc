@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "libkpi/json_writer.h"
 #include "libkpi/schema_field.h"
 
 namespace kpi::schema_internal {
@@ -112,6 +113,7 @@ Status FieldReader::ReadNameAndType(object entry, FieldSpec* field) {
   std::string_view name, type;
   if (entry["name"].get(name) || name.empty()) return Error("name", "is missing or not a string");
   field->name = std::string(name);
+  AppendJsonKey(&field->json_key, name);
   where_ += " (" + field->name + ")";
   if (entry["type"].get(type)) return Error("type", "is missing or not a string");
   for (const NamedType& t : kTypes) {

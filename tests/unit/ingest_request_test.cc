@@ -53,22 +53,22 @@ constexpr char kBlob[] = R"({"timestamp":1361407200000,"orphaned":false})";
 
 }  // namespace
 
-TEST_CASE("the dialog's JSON request carries two blobs and a csrf token") {
-  Parsed parsed("application/json", Fixture("request-dialog.json"));
-  REQUIRE(parsed.status.ok());
-  CHECK(parsed.request.csrf == "aGVsbG8gY3NyZiB0b2tlbg==");
-  REQUIRE(parsed.request.blobs.size() == 2);
-  CHECK(parsed.Canonical(0) == CanonicalOfFixture("dialog-blob.json"));
-  CHECK(parsed.Canonical(1) == CanonicalOfFixture("seed-blob.json"));
-}
-
-TEST_CASE("the forwarded form request carries the same two blobs") {
-  Parsed parsed("application/x-www-form-urlencoded", Fixture("request-forwarded.form"));
-  REQUIRE(parsed.status.ok());
-  CHECK(parsed.request.csrf.empty());
-  REQUIRE(parsed.request.blobs.size() == 2);
-  CHECK(parsed.Canonical(0) == CanonicalOfFixture("dialog-blob.json"));
-  CHECK(parsed.Canonical(1) == CanonicalOfFixture("seed-blob.json"));
+TEST_CASE("the dialog's JSON and the forwarded form carry the fixture blobs") {
+  const struct {
+    const char* content_type;
+    const char* fixture;
+    const char* csrf;
+  } cases[] = {{"application/json", "request-dialog.json", "aGVsbG8gY3NyZiB0b2tlbg=="},
+               {"application/x-www-form-urlencoded", "request-forwarded.form", ""}};
+  for (const auto& c : cases) {
+    INFO(c.fixture);
+    Parsed parsed(c.content_type, Fixture(c.fixture));
+    REQUIRE(parsed.status.ok());
+    CHECK(parsed.request.csrf == c.csrf);
+    REQUIRE(parsed.request.blobs.size() == 2);
+    CHECK(parsed.Canonical(0) == CanonicalOfFixture("dialog-blob.json"));
+    CHECK(parsed.Canonical(1) == CanonicalOfFixture("seed-blob.json"));
+  }
 }
 
 TEST_CASE("a bare blob is a batch of one") {
