@@ -158,7 +158,7 @@ class SegmentReader::Impl {
   void ForwardScan();
   uint64_t FindFirstFrame();
   bool ScanFrame(uint64_t offset, uint64_t* frame_size, std::string* problem);
-  bool DecodeFrame(uint64_t offset, size_t size, size_t content_size, std::string* problem);
+  Status DecodeFrame(uint64_t offset, size_t size, size_t content_size);
   RecordBounds BoundsOf(const BlockInfo& b) const;
 
   ZstdDCtx dctx_ = NewZstdDCtx();
@@ -286,32 +286,26 @@ RecordBounds SegmentReader::Impl::BoundsOf(const BlockInfo& b) const {
 }
 
 // Reads and decompresses the zstd frame [offset, offset+size) into block_,
-// which must hold exactly `content_size` bytes.
-bool SegmentReader::Impl::DecodeFrame(uint64_t offset, size_t size, size_t content_size,
-                                      std::string* problem) {
+// which must hold exactly `content_size` bytes. Returns OK, an I/O error, or
+// Corruption whose message is only the problem (the caller says where).
+Status SegmentReader::Impl::DecodeFrame(uint64_t offset, size_t size, size_t content_size) {
   char* src = compressed_.Reserve(size);
-  const Status s = Read(offset, size, src);
-  if (!s.ok()) {
-    *problem = s.message();
-    return false;
-  }
+  const Status read = Read(offset, size, src);
+  if (read.IsCorruption()) return Status::Corruption("the file ends inside the block");
+  KPI_RETURN_IF_ERROR(read);
   if (size < 4 || DecodeFixed32(src) != segment::kZstdFrameMagic) {
-    *problem = "no zstd frame magic";
-    return false;
+    return Status::Corruption("no zstd frame magic");
   }
   if (ZSTD_getFrameContentSize(src, size) != content_size ||
       ZSTD_findFrameCompressedSize(src, size) != size) {
-    *problem = "zstd frame sizes differ from the index";
-    return false;
+    return Status::Corruption("zstd frame sizes differ from the index");
   }
   const size_t n = ZSTD_decompressDCtx(dctx_.get(), block_.Reserve(content_size), content_size,
                                        src, size);
-  if (ZSTD_isError(n) || n != content_size) {
-    *problem = std::string("zstd: ") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
-    return false;
-  }
+  if (ZSTD_isError(n)) return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (n != content_size) return Status::Corruption("zstd frame is shorter than its content size");
   ++blocks_read_;
-  return true;
+  return Status::OK();
 }
 
 Status SegmentReader::Impl::ReadBlock(size_t i, std::vector<RecordView>* records) {
@@ -325,7 +319,9 @@ Status SegmentReader::Impl::ReadBlock(size_t i, std::vector<RecordView>* records
     records->clear();
     return Corrupt(AtOffset(b.offset, "block " + std::to_string(i) + ": " + what));
   };
-  if (!DecodeFrame(b.offset, b.compressed_size, b.uncompressed_size, &problem)) return fail(problem);
+  const Status decoded = DecodeFrame(b.offset, b.compressed_size, b.uncompressed_size);
+  if (decoded.IsCorruption()) return fail(decoded.message());
+  KPI_RETURN_IF_ERROR(decoded);
   const std::string_view data(block_.data(), b.uncompressed_size);
   if (crc32c::Value(data) != b.crc32c) return fail("crc32c mismatch");
   if (!SplitRecords(data, BoundsOf(b), records, &problem)) return fail(problem);
@@ -394,7 +390,11 @@ bool SegmentReader::Impl::ScanFrame(uint64_t offset, uint64_t* frame_size, std::
     return false;
   }
   *frame_size = size;
-  if (!DecodeFrame(offset, size, content, problem)) return false;
+  const Status decoded = DecodeFrame(offset, size, content);
+  if (!decoded.ok()) {
+    *problem = decoded.message();
+    return false;
+  }
   const std::string_view data(block_.data(), content);
   RecordBounds bounds{header_.hour_ms, header_.hour_ms + kMsPerHour - 1};
   if (header_damaged_) {

@@ -36,7 +36,7 @@ class SegmentWriter::Impl {
         options_(options) {}
 
   ~Impl() {
-    if (file_ != nullptr || (opened_ && !published_)) {
+    if (opened_ && !published_) {
       file_.reset();
       (void)FileSystem::Default()->RemoveFile(temp_path_);
     }
