@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
       {"scan", {"count records per hour or day", kpictl::AddScanCommand}},
       {"export", {"write records as JSON lines", kpictl::AddExportCommand}},
       {"sample", {"a reproducible uniform sample of records", kpictl::AddSampleCommand}},
-      // VERIFY
-      // TAIL
+      {"verify", {"check every checksum, index and block", kpictl::AddVerifyCommand}},
+      {"tail", {"the newest records, optionally following new ones", kpictl::AddTailCommand}},
   };
   std::vector<std::pair<CLI::App*, kpictl::CommandMain>> commands;
   for (const auto& [name, spec] : specs) {

@@ -40,6 +40,8 @@ class OutputSink {
   }
   // Writes everything buffered and, for files, publishes the file.
   virtual Status Finish() = 0;
+  // Writes what is buffered now (a follower's output between polls).
+  Status Flush() { return Drain(); }
 
   uint64_t bytes_in() const { return bytes_in_; }  // uncompressed bytes appended
 

@@ -1,0 +1,174 @@
+#include "libkpi/store_tail.h"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "libkpi/store_builder.h"
+#include "libkpi/wal.h"
+#include "store_test_util.h"
+
+using kpi::FileKey;
+using kpi::Record;
+using kpi_test::MakeRecord;
+
+namespace {
+
+const int64_t kHour = kpi::HourStart(kpi::NowMs());
+const int64_t kPrevHour = kHour - kpi::kMsPerHour;
+
+// Appends records to an existing WAL, as kpid's commit thread does.
+void Append(const kpi::StoreLayout& layout, const FileKey& key, const std::vector<Record>& records) {
+  std::unique_ptr<kpi::wal::WalWriter> writer;
+  REQUIRE(kpi::wal::WalWriter::Reopen(layout, key, &writer).ok());
+  for (const Record& r : records) REQUIRE(writer->Append(r.timestamp_ms, r.id.seq, r.json).ok());
+  REQUIRE(writer->Sync().ok());
+  REQUIRE(writer->Close().ok());
+}
+
+std::vector<Record> Seqs(const std::string& writer, uint64_t from, uint64_t to, int64_t hour) {
+  std::vector<Record> out;
+  for (uint64_t s = from; s <= to; ++s) out.push_back(MakeRecord(writer, s, hour + static_cast<int64_t>(s)));
+  return out;
+}
+
+// Polls once and returns the seqs printed, checking none repeats overall.
+std::vector<uint64_t> Poll(kpi::StoreTail* tail, std::set<std::string>* seen) {
+  std::vector<uint64_t> seqs;
+  kpi::ReadProblems problems;
+  REQUIRE(tail->Poll(
+                  [&](const kpi::TailRecord& r) {
+                    CHECK(seen->insert(r.file.writer + std::to_string(r.seq)).second);
+                    seqs.push_back(r.seq);
+                    return kpi::Status::OK();
+                  },
+                  &problems)
+              .ok());
+  CHECK(problems.empty());
+  return seqs;
+}
+
+// kpid's seal: publish the segment, then unlink the WAL.
+void Seal(kpi::StoreBuilder* b, const FileKey& key, const std::vector<Record>& records) {
+  std::string path;
+  REQUIRE(b->WriteSegment(key, records, &path).ok());
+  REQUIRE(::unlink(b->layout().WalPath(key).c_str()) == 0);
+}
+
+using Seq = std::vector<uint64_t>;
+
+}  // namespace
+
+TEST_CASE("tail starts with the newest records and follows appends, seals and new files") {
+  kpi_test::TempDir dir;
+  kpi::StoreBuilder b(dir.path());
+  std::string path;
+  REQUIRE(b.WriteSegment({kPrevHour, "a1", 1}, Seqs("a1", 2, 10, kPrevHour), &path).ok());
+  const FileKey live{kHour, "a1", 11};
+  REQUIRE(b.WriteWal(live, Seqs("a1", 12, 14, kHour), &path).ok());
+
+  kpi::StoreTail tail({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
+  std::vector<kpi::TailRecord> newest;
+  kpi::ReadProblems problems;
+  REQUIRE(tail.Start(4, &newest, &problems).ok());
+  REQUIRE(newest.size() == 4);
+  CHECK(newest[0].seq == 10);
+  CHECK(newest[3].seq == 14);
+
+  std::set<std::string> seen;
+  CHECK(Poll(&tail, &seen).empty());
+  Append(b.layout(), live, Seqs("a1", 15, 17, kHour));
+  CHECK(Poll(&tail, &seen) == Seq{15, 16, 17});
+
+  // Sealed after more appends: the rest comes from the WAL we hold open,
+  // the segment is never read again.
+  Append(b.layout(), live, Seqs("a1", 18, 19, kHour));
+  Seal(&b, live, Seqs("a1", 12, 19, kHour));
+  CHECK(Poll(&tail, &seen) == Seq{18, 19});
+  CHECK(Poll(&tail, &seen).empty());
+
+  // A WAL created and sealed between two polls is read from its segment.
+  REQUIRE(b.WriteSegment({kHour, "a1", 20}, Seqs("a1", 21, 23, kHour), &path).ok());
+  CHECK(Poll(&tail, &seen) == Seq{21, 22, 23});
+  CHECK(Poll(&tail, &seen).empty());
+}
+
+TEST_CASE("records flushed out of seq order across WALs are all printed once") {
+  kpi_test::TempDir dir;
+  kpi::StoreBuilder b(dir.path());
+  std::string path;
+  const FileKey old_hour{kPrevHour, "a1", 1}, this_hour{kHour, "a1", 2};
+  REQUIRE(b.WriteWal(old_hour, {}, &path).ok());
+  REQUIRE(b.WriteWal(this_hour, {}, &path).ok());
+  kpi::StoreTail tail({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
+  std::vector<kpi::TailRecord> newest;
+  kpi::ReadProblems problems;
+  REQUIRE(tail.Start(10, &newest, &problems).ok());
+  CHECK(newest.empty());
+  std::set<std::string> seen;
+  // One commit group: seq 12 reaches this hour's WAL before 11 reaches the
+  // older hour's WAL.
+  Append(b.layout(), this_hour, {MakeRecord("a1", 12, kHour)});
+  CHECK(Poll(&tail, &seen) == Seq{12});
+  Append(b.layout(), old_hour, {MakeRecord("a1", 11, kPrevHour)});
+  CHECK(Poll(&tail, &seen) == Seq{11});
+}
+
+TEST_CASE("a restarted tail continues from its cursor without gaps or repeats") {
+  kpi_test::TempDir dir;
+  kpi::StoreBuilder b(dir.path());
+  std::string path;
+  const FileKey live{kHour, "a1", 1};
+  REQUIRE(b.WriteWal(live, Seqs("a1", 2, 5, kHour), &path).ok());
+  const std::string cursor_file = dir.path() + "/cursor";
+  std::set<std::string> seen;
+  {
+    kpi::StoreTail tail({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
+    std::vector<kpi::TailRecord> newest;
+    kpi::ReadProblems problems;
+    REQUIRE(tail.Start(2, &newest, &problems).ok());
+    Append(b.layout(), live, Seqs("a1", 6, 7, kHour));
+    CHECK(Poll(&tail, &seen) == Seq{6, 7});
+    REQUIRE(tail.cursor().Save(cursor_file).ok());
+  }
+  // While no tail runs: more records, the WAL is sealed, and a second writer
+  // and a second WAL appear.
+  Append(b.layout(), live, Seqs("a1", 8, 9, kHour));
+  Seal(&b, live, Seqs("a1", 2, 9, kHour));
+  REQUIRE(b.WriteWal({kHour, "b2", 1}, Seqs("b2", 2, 3, kHour), &path).ok());
+  REQUIRE(b.WriteWal({kPrevHour, "a1", 10}, Seqs("a1", 11, 12, kPrevHour), &path).ok());
+
+  kpi::TailCursor cursor;
+  bool found = false;
+  REQUIRE(kpi::TailCursor::Load(cursor_file, &cursor, &found).ok());
+  REQUIRE(found);
+  CHECK(cursor.last.at("a1") == 7);
+  kpi::StoreTail tail({dir.path()}, cursor, 48 * kpi::kMsPerHour);
+  const auto seqs = Poll(&tail, &seen);
+  CHECK(std::multiset<uint64_t>(seqs.begin(), seqs.end()) ==
+        std::multiset<uint64_t>{8, 9, 2, 3, 11, 12});
+  CHECK(Poll(&tail, &seen).empty());
+}
+
+TEST_CASE("cursor files round-trip and bad ones are usage errors") {
+  kpi::TailCursor c;
+  c.saved_ms = 123;
+  c.floor["a1"] = 9;
+  c.files[FileKey{kHour, "b2", 4}] = {7, 100};
+  c.files[FileKey{kHour, "b2", 8}] = {9, kpi::TailCursor::kFinished};
+  c.last["b2"] = 9;
+  kpi::TailCursor d;
+  REQUIRE(kpi::TailCursor::Parse(c.Serialize(), "x", &d).ok());
+  CHECK(d.Serialize() == c.Serialize());
+  CHECK(d.files.at(FileKey{kHour, "b2", 8}).finished());
+  CHECK(!d.IsNew(FileKey{kHour, "a1", 9}));
+  CHECK(d.IsNew(FileKey{kHour, "a1", 10}));
+  d.Done(FileKey{kHour, "b2", 4});
+  CHECK(d.floor.at("b2") == 4);
+  CHECK(d.files.size() == 1);
+  kpi::TailCursor bad;
+  CHECK(kpi::TailCursor::Parse("garbage\n", "cur", &bad).code() ==
+        kpi::Status::Code::kInvalidArgument);
+  CHECK(kpi::TailCursor::Parse("kpi-tail-cursor 1 5\nfile x\n", "cur", &bad).message().find(
+            "cur: line 2") != std::string::npos);
+}
