@@ -2,12 +2,15 @@
 """Posts deterministic, varied blobs to kpid (or nginx in front of it).
 
 usage: kpi_post_blobs.py PORT COUNT --seed N --start MS --hours H [--batch B]
+                         [--numbered FIRST]
 
 Blobs are spread over H hours from START (Unix ms) and vary every schema
 field, including strings that need CSV quoting (commas, quotes) or JSON
 escaping (backslashes) and the "lang" alias. Every POST is sent once; the number of
 records kpid acknowledged ("stored") is printed on stdout. A status other
 than 200 fails the run (exit 1): the tests using this expect a healthy node.
+With --numbered, blob i carries number_emails FIRST+i (at most 10000, the
+schema's bound), so a test can find every record in the store exactly once.
 """
 import argparse
 import http.client
@@ -56,9 +59,13 @@ def main():
     ap.add_argument("--start", type=int, required=True)
     ap.add_argument("--hours", type=int, default=1)
     ap.add_argument("--batch", type=int, default=25)
+    ap.add_argument("--numbered", type=int)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     blobs = [blob(rng, args.start, args.hours) for _ in range(args.count)]
+    if args.numbered is not None:
+        for i, b in enumerate(blobs):
+            b["number_emails"] = args.numbered + i
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
     stored = 0
     for i in range(0, len(blobs), args.batch):
