@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
       ->type_name("DIR");
   app.set_config("--config", "", "read options from FILE (kpid's config file; keys kpictl "
                                  "does not know are ignored)");
-  app.allow_config_extras(true);
+  // kpid's keys (listen, sync, ...) are not kpictl's: ignore them, but keep
+  // rejecting unknown options on the command line.
+  app.allow_config_extras(CLI::config_extras_mode::ignore);
   app.add_flag("-q,--quiet", global.quiet, "no warnings or notes on stderr, only errors");
   app.footer(kpi::kExitCodesHelp);
   app.require_subcommand(1);
