@@ -4,10 +4,10 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 
-#include "libkpi/file_system.h"
 #include "libkpi/segment_codec.h"
 #include "libkpi/store_layout.h"
 #include "tests/unit/segment_test_util.h"
+#include "tests/unit/write_path_test_util.h"
 
 using namespace kpi;
 using kpi::test::TempDir;
@@ -256,84 +256,28 @@ TEST_CASE("ParseRecordPrefix accepts canonical prefixes only") {
   }
 }
 
-namespace {
-
-// Passes everything to the real file system but fails one kind of step,
-// as a full disk or a dying one would.
-class FailingFileSystem final : public FileSystem {
- public:
-  enum class Step { kAppend, kSync, kRename };
-  FailingFileSystem(FileSystem* real, Step step) : real_(real), step_(step) {}
-
-  Status NewWritableFile(const std::string& path, bool exclusive,
-                         std::unique_ptr<WritableFile>* file) override {
-    std::unique_ptr<WritableFile> inner;
-    KPI_RETURN_IF_ERROR(real_->NewWritableFile(path, exclusive, &inner));
-    *file = std::make_unique<File>(std::move(inner), step_);
-    return Status::OK();
-  }
-  Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* file) override {
-    return real_->NewAppendableFile(path, file);
-  }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    if (step_ == Step::kRename) return Status::IOError("injected: rename " + from);
-    return real_->RenameFile(from, to);
-  }
-  Status RemoveFile(const std::string& path) override { return real_->RemoveFile(path); }
-  Status SyncDir(const std::string& dir) override { return real_->SyncDir(dir); }
-  Status TruncateFile(const std::string& path, uint64_t size) override {
-    return real_->TruncateFile(path, size);
-  }
-
- private:
-  class File final : public WritableFile {
-   public:
-    File(std::unique_ptr<WritableFile> inner, Step step) : inner_(std::move(inner)), step_(step) {}
-    Status Append(std::string_view data) override {
-      if (step_ == Step::kAppend && inner_->Size() > 0) return Status::NoSpace("injected: ENOSPC");
-      return inner_->Append(data);
-    }
-    Status Sync() override {
-      return step_ == Step::kSync ? Status::IOError("injected: EIO on fdatasync") : inner_->Sync();
-    }
-    Status Truncate(uint64_t size) override { return inner_->Truncate(size); }
-    Status Close() override { return inner_->Close(); }
-    uint64_t Size() const override { return inner_->Size(); }
-    int fd() const override { return inner_->fd(); }
-
-   private:
-    std::unique_ptr<WritableFile> inner_;
-    Step step_;
-  };
-
-  FileSystem* real_;
-  Step step_;
-};
-
-}  // namespace
-
 TEST_CASE("a failed write, sync or rename publishes nothing and leaves no temp file") {
   const auto records = test::GenerateRecords("a1", 200, 8);
-  for (const auto step : {FailingFileSystem::Step::kAppend, FailingFileSystem::Step::kSync,
-                          FailingFileSystem::Step::kRename}) {
+  for (const std::string step : {"append", "sync", "rename"}) {
+    INFO(step);
     TempDir dir;
     const std::string path = dir / "a1-0000000000000001.kpi.zst";
-    FileSystem* real = FileSystem::Default();
-    FailingFileSystem failing(real, step);
-    (void)FileSystem::SetDefaultForTesting(&failing);
-    Status s;
+    testing::ScopedFaultFs fault_fs;
+    fault_fs.faults().path_part = ".kpi.zst.tmp";
+    fault_fs.faults().sync_io_error = step == "sync";
+    if (step == "rename") boost::filesystem::create_directories(path + "/occupied");
     {
       SegmentWriterOptions options = NoSync(4096);
-      options.sync = step == FailingFileSystem::Step::kSync;
-      SegmentWriter w(path, test::TestHeader("a1", 1), options);
-      s = w.Open();
-      for (size_t i = 0; s.ok() && i < records.size(); ++i) s = w.Add(records[i]);
-      if (s.ok()) s = w.Finish();
+      options.sync = true;
+      SegmentWriter writer(path, test::TestHeader("a1", 1), options);
+      Status s = writer.Open();
+      fault_fs.faults().append_no_space = step == "append";
+      for (size_t i = 0; s.ok() && i < records.size(); ++i) s = writer.Add(records[i]);
+      if (s.ok()) s = writer.Finish();
       CHECK_FALSE(s.ok());
-      CHECK(w.Add(records.back()).code() != Status::Code::kOk);  // the writer stays failed
+      CHECK_FALSE(writer.Add(records.back()).ok());  // the writer stays failed
     }
-    FileSystem::SetDefaultForTesting(real);
-    CHECK_FALSE(boost::filesystem::exists(path));
+    CHECK_FALSE(boost::filesystem::is_regular_file(path));
     CHECK_FALSE(boost::filesystem::exists(StoreLayout::TempPathFor(path)));
   }
 }
