@@ -34,5 +34,7 @@ CommandMain AddExportCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddSampleCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddVerifyCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddTailCommand(CLI::App* sub, const GlobalOptions& global);
+CommandMain AddCompactCommand(CLI::App* sub, const GlobalOptions& global);
+CommandMain AddPurgeCommand(CLI::App* sub, const GlobalOptions& global);
 
 }  // namespace kpictl

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
       {"sample", {"a reproducible uniform sample of records", kpictl::AddSampleCommand}},
       {"verify", {"check every checksum, index and block", kpictl::AddVerifyCommand}},
       {"tail", {"the newest records, optionally following new ones", kpictl::AddTailCommand}},
+      {"compact", {"merge each hour's segments into one, smaller", kpictl::AddCompactCommand}},
+      {"purge", {"delete whole hours: by age, range, size budget or free space",
+                 kpictl::AddPurgeCommand}},
   };
   std::vector<std::pair<CLI::App*, kpictl::CommandMain>> commands;
   for (const auto& [name, spec] : specs) {
