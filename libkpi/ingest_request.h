@@ -24,7 +24,9 @@ namespace kpi {
 
 struct IngestLimits {
   size_t max_batch = 100;  // blobs per request
-  size_t max_depth = 8;    // JSON nesting
+  // JSON nesting of the whole body, counting arrays and objects:
+  // {"data":[{"event_stream":[["a",1]]}]} is 5 deep.
+  size_t max_depth = 8;
 };
 
 struct IngestRequest {
