@@ -1,5 +1,6 @@
 #include "kpictl/commands.h"
 #include "libkpi/ctl_export.h"
+#include "libkpi/ctl_export_csv.h"
 
 namespace kpictl {
 
@@ -23,8 +24,21 @@ CommandMain AddExportCommand(CLI::App* sub, const GlobalOptions& global) {
       "--no-progress", [args](int64_t) { args->progress = 0; },
       "never show progress (default: only when stderr is a terminal)");
   on->excludes(off);
-  return [args, &global] {
+  // --format csv (and the schema naming its columns): ctl_export_csv.h.
+  auto format = std::make_shared<std::string>("jsonl");
+  auto schema = std::make_shared<std::string>();
+  sub->add_option("--format", *format,
+                  "jsonl (default): the stored lines; csv: one column per schema field, "
+                  "objects flattened (screen_size.width), a header row")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->type_name("FORMAT");
+  sub->add_option("--schema", *schema,
+                  "schema file naming the CSV columns (default: the installed "
+                  "schema.json, else the built-in one)")
+      ->type_name("FILE");
+  return [args, format, schema, &global] {
     FillGlobals(global, &args->query);
+    if (*format == "csv") return kpi::RunCsvExport(*args, *schema);
     return kpi::RunExport(*args);
   };
 }
