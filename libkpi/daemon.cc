@@ -7,11 +7,13 @@
 #include <memory>
 
 #include "libkpi/committer.h"
+#include "libkpi/compactor.h"
 #include "libkpi/http_server.h"
 #include "libkpi/ingest_service.h"
 #include "libkpi/log.h"
 #include "libkpi/metrics.h"
 #include "libkpi/read_api.h"
+#include "libkpi/retention.h"
 #include "libkpi/schema.h"
 #include "libkpi/secret.h"
 
@@ -76,7 +78,17 @@ int RunDaemon(const ServerOptions& options) {
   Committer committer(options.ToCommitterOptions());
   s = committer.Open();
   if (!s.ok()) return Fail(kDaemonExitStore, "cannot open the store", s);
+  // Space: finish a kpictl compact that crashed, then kpid's own retention.
+  RollForwardResult rolled;
+  s = RollForwardCompactions(options.data_dir, &rolled);
+  if (!s.ok()) LogWarn("compaction roll-forward: " + s.ToString());
+  if (rolled.inputs_removed + rolled.temps_removed > 0) {
+    LogInfo("finished interrupted compactions: removed " + std::to_string(rolled.inputs_removed) +
+            " superseded inputs, " + std::to_string(rolled.temps_removed) + " temporary files");
+  }
+  RetentionService retention(RetentionOptionsFrom(options));
   Metrics metrics;
+  metrics.SetRetentionStats(&retention.stats());
   CommitterSink sink(&committer);
   IngestService ingest(MakeIngestConfig(options, forwarder_token), &schema, &sink, &metrics);
   std::unique_ptr<ReadApi> read_api;
@@ -88,6 +100,7 @@ int RunDaemon(const ServerOptions& options) {
     return Fail(kDaemonExitListen, "cannot listen", s);
   }
   server.Start();
+  retention.Start();
   LogInfo("kpid " KPI_VERSION " writer " + committer.writer_id() + " data dir " +
           options.data_dir + ", sync " + SyncModeName(options.sync));
   LogInfo(ListenLine(options.listen, server.port(),
@@ -101,6 +114,7 @@ int RunDaemon(const ServerOptions& options) {
   LogInfo(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
           "; answering in-flight requests and closing the store");
   server.Stop();
+  retention.Stop();
   committer.Close();
   LogInfo("stopped cleanly");
   return kDaemonExitOk;

@@ -131,6 +131,7 @@ std::string Metrics::RenderPrometheus(const ScrapeGauges& gauges) const {
                  static_cast<uint64_t>(gauges.free_disk_bytes));
   }
   if (gauges.committer != nullptr) RenderCommitter(*gauges.committer, &out);
+  if (const RetentionStats* retention = retention_.load(kRelaxed)) retention->RenderPrometheus(&out);
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "libkpi/committer.h"
+#include "libkpi/retention.h"
 
 namespace kpi {
 
@@ -42,6 +43,9 @@ class Metrics {
   void CountRejected(std::string_view field);
   void AddUnknownFieldsDropped(uint64_t n) { unknown_fields_dropped_.fetch_add(n, kRelaxed); }
   void CountOptOut() { opt_outs_.fetch_add(1, kRelaxed); }
+  // kpid's retention counters (kpi_retention_*), rendered when set; the
+  // stats must outlive the Metrics.
+  void SetRetentionStats(const RetentionStats* stats) { retention_.store(stats, kRelaxed); }
   void AddSampledOut(uint64_t n) { sampled_out_.fetch_add(n, kRelaxed); }
 
   uint64_t responses(int status) const;
@@ -74,6 +78,7 @@ class Metrics {
 
   std::array<std::atomic<uint64_t>, kMaxStatus - kMinStatus + 1> responses_{};
   std::atomic<uint64_t> records_stored_{0};
+  std::atomic<const RetentionStats*> retention_{nullptr};
   std::atomic<uint64_t> unknown_fields_dropped_{0};
   std::atomic<uint64_t> opt_outs_{0};
   std::atomic<uint64_t> sampled_out_{0};
