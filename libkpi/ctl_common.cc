@@ -11,13 +11,20 @@ namespace {
 // What the reader of an error can do about it, by kind.
 const char* HintFor(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kInvalidArgument: return "see kpictl --help";
-    case Status::Code::kNotFound: return "check --data-dir and the paths given";
-    case Status::Code::kCorruption: return "run kpictl verify for details";
-    case Status::Code::kBusy: return "retry in a moment";
-    case Status::Code::kNoSpace: return "free disk space and retry";
-    case Status::Code::kUnsupported: return "use a newer kpictl";
-    default: return "check permissions and the disk, then retry";
+    case Status::Code::kInvalidArgument:
+      return "see kpictl --help";
+    case Status::Code::kNotFound:
+      return "check --data-dir and the paths given";
+    case Status::Code::kCorruption:
+      return "run kpictl verify for details";
+    case Status::Code::kBusy:
+      return "retry in a moment";
+    case Status::Code::kNoSpace:
+      return "free disk space and retry";
+    case Status::Code::kUnsupported:
+      return "use a newer kpictl";
+    default:
+      return "check permissions and the disk, then retry";
   }
 }
 

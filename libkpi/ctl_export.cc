@@ -5,8 +5,8 @@
 
 namespace kpi {
 
-Status ExportRecords(Query* query, OutputSink* sink, ProgressLine* progress,
-                     ExportResult* result, ReadProblems* problems) {
+Status ExportRecords(Query* query, OutputSink* sink, ProgressLine* progress, ExportResult* result,
+                     ReadProblems* problems) {
   RecordStream stream(query->ToStreamOptions());
   Status s;
   while (s.ok() && stream.Next()) {

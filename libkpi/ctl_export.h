@@ -21,19 +21,19 @@ namespace kpi {
 
 struct ExportArgs {
   QueryArgs query;
-  std::string output;   // "" or "-": stdout
-  int progress = -1;    // -1: when stderr is a terminal, 0 never, 1 always
+  std::string output;  // "" or "-": stdout
+  int progress = -1;   // -1: when stderr is a terminal, 0 never, 1 always
   int zstd_level = 3;
 };
 
 struct ExportResult {
   uint64_t records = 0;
-  uint64_t bytes = 0;   // uncompressed JSON bytes written
+  uint64_t bytes = 0;  // uncompressed JSON bytes written
 };
 
 // Streams `query` into `sink` (not finished here), reporting to `progress`.
-Status ExportRecords(Query* query, OutputSink* sink, ProgressLine* progress,
-                     ExportResult* result, ReadProblems* problems);
+Status ExportRecords(Query* query, OutputSink* sink, ProgressLine* progress, ExportResult* result,
+                     ReadProblems* problems);
 
 // Bytes of the segment and WAL files of `range`, for progress estimates.
 uint64_t EstimateInputBytes(const std::vector<std::string>& data_dirs, const TimeRange& range);

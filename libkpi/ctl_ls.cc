@@ -22,25 +22,14 @@ void DescribeSegment(const SegmentReader& reader, StoreFileInfo* info) {
   for (const segment::BlockInfo& b : reader.blocks()) info->raw_bytes += b.uncompressed_size;
 }
 
-// Scans a WAL (through `file` when open, else by path) for its counts.
-Status DescribeWal(const SnapshotFile* file, const std::string& path, StoreFileInfo* info,
-                   ReadProblems* problems) {
+// Counts a WAL's records (through `fd` when open, else by path).
+Status DescribeWal(const std::string& path, int fd, StoreFileInfo* info, ReadProblems* problems) {
   wal::WalScanResult result;
   auto count = [info](const wal::WalRecord& r) {
     info->raw_bytes += r.json.size() + 1;
     return true;
   };
-  Status s = file ? file->ScanWal(count, &result) : wal::ScanWal(path, count, &result);
-  if (s.IsCorruption()) {
-    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
-    return Status::OK();
-  }
-  KPI_RETURN_IF_ERROR(s);
-  if (!result.tail_problem.empty()) {
-    problems->push_back(ReadProblem{Severity::kWarning, path, -1,
-                                    static_cast<int64_t>(result.valid_bytes),
-                                    "torn tail: " + result.tail_problem});
-  }
+  KPI_RETURN_IF_ERROR(ScanWalReporting(path, fd, count, &result, problems));
   info->records = result.records;
   info->bytes = result.file_bytes;
   return Status::OK();
@@ -55,7 +44,7 @@ Status DescribeSkipped(const SkippedFile& skipped, StoreFileInfo* info, bool* go
   info->state = skipped.is_wal ? "sealed-wal" : "superseded";
   Status s;
   if (skipped.is_wal) {
-    s = DescribeWal(nullptr, info->path, info, problems);
+    s = DescribeWal(info->path, -1, info, problems);
   } else {
     std::unique_ptr<SegmentReader> reader;
     s = SegmentReader::Open(info->path, &reader);
@@ -69,7 +58,8 @@ Status DescribeSkipped(const SkippedFile& skipped, StoreFileInfo* info, bool* go
 std::string Ratio(const StoreFileInfo& f) {
   if (f.bytes == 0) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(f.raw_bytes) / static_cast<double>(f.bytes));
+  std::snprintf(buf, sizeof buf, "%.1f",
+                static_cast<double>(f.raw_bytes) / static_cast<double>(f.bytes));
   return buf;
 }
 
@@ -96,7 +86,7 @@ Status ListStoreFiles(const std::vector<std::string>& data_dirs, const TimeRange
       info.path = file->path();
       if (file->is_wal()) {
         info.state = "open-wal";
-        KPI_RETURN_IF_ERROR(DescribeWal(file.get(), file->path(), &info, problems));
+        KPI_RETURN_IF_ERROR(DescribeWal(file->path(), file->wal_fd(), &info, problems));
       } else {
         info.state = file->segment()->header().compacted() ? "compacted" : "sealed";
         DescribeSegment(*file->segment(), &info);
@@ -125,7 +115,8 @@ std::string FormatLs(const std::vector<StoreFileInfo>& files, bool json) {
           .Uint("records", f.records)
           .Uint("bytes", f.bytes)
           .Uint("raw_bytes", f.raw_bytes)
-          .Double("ratio", f.bytes ? static_cast<double>(f.raw_bytes) / static_cast<double>(f.bytes) : 0)
+          .Double("ratio",
+                  f.bytes ? static_cast<double>(f.raw_bytes) / static_cast<double>(f.bytes) : 0)
           .Str("path", f.path)
           .End();
     }
@@ -136,15 +127,15 @@ std::string FormatLs(const std::vector<StoreFileInfo>& files, bool json) {
   StoreFileInfo total;
   for (const StoreFileInfo& f : files) {
     table.AddRow({FormatHour(f.key.hour_ms), f.key.writer, SeqHex(f.key.seq), f.state,
-                  std::to_string(f.records), FormatSize(f.bytes), FormatSize(f.raw_bytes),
-                  Ratio(f), f.path});
+                  std::to_string(f.records), FormatSize(f.bytes), FormatSize(f.raw_bytes), Ratio(f),
+                  f.path});
     const bool counted = f.state != "superseded" && f.state != "sealed-wal";
     total.bytes += f.bytes;  // disk use counts leftovers too; records and raw bytes do not
     if (counted) total.records += f.records, total.raw_bytes += f.raw_bytes;
   }
   table.AddRow({"total", "", "", std::to_string(files.size()) + " files",
-                std::to_string(total.records), FormatSize(total.bytes),
-                FormatSize(total.raw_bytes), Ratio(total), ""});
+                std::to_string(total.records), FormatSize(total.bytes), FormatSize(total.raw_bytes),
+                Ratio(total), ""});
   return table.Render();
 }
 

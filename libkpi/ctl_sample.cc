@@ -56,8 +56,8 @@ int RunSample(const SampleArgs& args) {
     std::random_device device;
     seed = (static_cast<uint64_t>(device()) << 32) | device();
     if (!args.query.quiet) {
-      PrintNote("sample seed " + std::to_string(seed) + " (give --seed " +
-                std::to_string(seed) + " to repeat this sample)");
+      PrintNote("sample seed " + std::to_string(seed) + " (give --seed " + std::to_string(seed) +
+                " to repeat this sample)");
     }
   }
   std::unique_ptr<OutputSink> sink = OutputSink::Stdout();

@@ -23,8 +23,8 @@ namespace kpi {
 
 struct SampleArgs {
   QueryArgs query;
-  uint64_t count = 0;        // -n; 0: use fraction
-  double fraction = -1;      // --fraction; < 0: use count
+  uint64_t count = 0;    // -n; 0: use fraction
+  double fraction = -1;  // --fraction; < 0: use count
   std::optional<uint64_t> seed;
 };
 

@@ -65,8 +65,8 @@ std::string FormatScan(const std::vector<PeriodCount>& periods, int64_t period_m
   TextTable table({"period", "records", "bytes", "first", "last"}, "LRRLL");
   PeriodCount total;
   for (const PeriodCount& p : periods) {
-    table.AddRow({PeriodName(p.start_ms, period_ms), std::to_string(p.records),
-                  FormatSize(p.bytes), FormatIso(p.first_ts), FormatIso(p.last_ts)});
+    table.AddRow({PeriodName(p.start_ms, period_ms), std::to_string(p.records), FormatSize(p.bytes),
+                  FormatIso(p.first_ts), FormatIso(p.last_ts)});
     total.Merge(p);
   }
   const bool any = total.records > 0;
@@ -87,7 +87,8 @@ int RunScan(const ScanArgs& args) {
   }
   std::vector<PeriodCount> periods;
   if (s.ok()) s = ScanStore(&query, period_ms, &periods, &problems);
-  if (s.ok()) s = WriteAll(STDOUT_FILENO, FormatScan(periods, period_ms, args.json), "standard output");
+  if (s.ok())
+    s = WriteAll(STDOUT_FILENO, FormatScan(periods, period_ms, args.json), "standard output");
   return ReportAndExit(s, problems, args.query.quiet);
 }
 

@@ -40,7 +40,8 @@ std::string Position(const TailCursor& cursor) {
 class Tailer {
  public:
   Tailer(const TailArgs& args, TailCursor cursor)
-      : args_(args), tail_(args.query.data_dirs, std::move(cursor), args.lookback_ms),
+      : args_(args),
+        tail_(args.query.data_dirs, std::move(cursor), args.lookback_ms),
         out_(OutputSink::Stdout()) {}
 
   Status Begin(bool resume) {
@@ -65,8 +66,8 @@ class Tailer {
 
  private:
   Status PollOnce() {
-    KPI_RETURN_IF_ERROR(tail_.Poll([this](const TailRecord& r) { return out_->AppendLine(r.json); },
-                                   &problems_));
+    KPI_RETURN_IF_ERROR(
+        tail_.Poll([this](const TailRecord& r) { return out_->AppendLine(r.json); }, &problems_));
     return Checkpoint();
   }
 

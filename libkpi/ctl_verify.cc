@@ -51,31 +51,36 @@ class SegmentVerifier {
 
  private:
   void Damage(int64_t block, int64_t offset, const Status& s) {
-    report_->problems.push_back(ReadProblem::FromStatus(Severity::kDamage, file_.path, block, offset, s));
+    report_->problems.push_back(
+        ReadProblem::FromStatus(Severity::kDamage, file_.path, block, offset, s));
   }
   void Problem(int64_t block, int64_t offset, std::string message) {
-    report_->problems.push_back(ReadProblem{Severity::kDamage, file_.path, block, offset, std::move(message)});
+    report_->problems.push_back(
+        ReadProblem{Severity::kDamage, file_.path, block, offset, std::move(message)});
   }
 
   void CheckHeader(const segment::Header& h, bool damaged) {
     if (damaged) return;
     if (h.hour_ms != file_.key.hour_ms || h.writer != file_.key.writer || h.seq != file_.key.seq) {
-      Problem(-1, 0, "header says hour " + FormatHour(h.hour_ms) + ", writer " + h.writer +
-                         ", seq " + std::to_string(h.seq) + ", which does not match its name");
+      Problem(-1, 0,
+              "header says hour " + FormatHour(h.hour_ms) + ", writer " + h.writer + ", seq " +
+                  std::to_string(h.seq) + ", which does not match its name");
     }
   }
 
   void CheckRecord(int64_t block, int64_t offset, const RecordView& r) {
     ++report_->records;
     if (HourStart(r.timestamp_ms) != file_.key.hour_ms) {
-      Problem(block, offset, "record " + std::string(r.id) + " at " + FormatIso(r.timestamp_ms) +
-                                 " is outside the segment's hour");
+      Problem(block, offset,
+              "record " + std::string(r.id) + " at " + FormatIso(r.timestamp_ms) +
+                  " is outside the segment's hour");
     }
-    const bool ordered = !have_prev_ || r.timestamp_ms > prev_ts_ ||
-                         (r.timestamp_ms == prev_ts_ && r.id > prev_id_);
+    const bool ordered =
+        !have_prev_ || r.timestamp_ms > prev_ts_ || (r.timestamp_ms == prev_ts_ && r.id > prev_id_);
     if (!ordered) {
-      Problem(block, offset, "record " + std::string(r.id) + " is not after " + prev_id_ +
-                                 " in (timestamp, _id) order");
+      Problem(block, offset,
+              "record " + std::string(r.id) + " is not after " + prev_id_ +
+                  " in (timestamp, _id) order");
     }
     have_prev_ = true;
     prev_ts_ = r.timestamp_ms;
@@ -102,7 +107,8 @@ bool ValidFrameFollows(const std::string& path, uint64_t from, uint64_t to, uint
   buf.resize(static_cast<size_t>(n));
   for (size_t p = 1; p + wal::kFrameHeaderSize <= buf.size(); ++p) {
     const uint32_t len = DecodeFixed32(&buf[p + 4]);
-    if (len == 0 || len > wal::kMaxPayload || p + wal::kFrameHeaderSize + len > buf.size()) continue;
+    if (len == 0 || len > wal::kMaxPayload || p + wal::kFrameHeaderSize + len > buf.size())
+      continue;
     if (crc32c::Value(&buf[p + 4], wal::kFrameHeaderSize - 4 + len) == DecodeFixed32(&buf[p])) {
       *at = from + p;
       return true;
@@ -124,12 +130,16 @@ Status VerifyWal(const ListedFile& file, VerifyReport* report) {
         const auto offset = static_cast<int64_t>(r.offset);
         std::string_view id;
         int64_t ts = 0;
-        const auto parsed = ParseRecordPrefix(r.json, &id, &ts) ? RecordId::Parse(id) : std::nullopt;
-        if (!parsed || ts != r.timestamp_ms || parsed->seq != r.seq || parsed->writer != file.key.writer) {
-          problem(Severity::kDamage, offset, "record does not agree with its frame (_id, timestamp)");
+        const auto parsed =
+            ParseRecordPrefix(r.json, &id, &ts) ? RecordId::Parse(id) : std::nullopt;
+        if (!parsed || ts != r.timestamp_ms || parsed->seq != r.seq ||
+            parsed->writer != file.key.writer) {
+          problem(Severity::kDamage, offset,
+                  "record does not agree with its frame (_id, timestamp)");
         }
         if (HourStart(r.timestamp_ms) != file.key.hour_ms) {
-          problem(Severity::kDamage, offset, "timestamp " + FormatIso(r.timestamp_ms) + " is outside the WAL's hour");
+          problem(Severity::kDamage, offset,
+                  "timestamp " + FormatIso(r.timestamp_ms) + " is outside the WAL's hour");
         }
         if (r.seq <= prev_seq) problem(Severity::kDamage, offset, "seq does not increase");
         prev_seq = r.seq;
@@ -148,13 +158,14 @@ Status VerifyWal(const ListedFile& file, VerifyReport* report) {
   uint64_t at = 0;
   if (ValidFrameFollows(file.path, result.valid_bytes, result.file_bytes, &at)) {
     problem(Severity::kDamage, static_cast<int64_t>(result.valid_bytes),
-            result.tail_problem + ", yet a valid frame follows at offset " + std::to_string(at) +
-                ": records in between are lost");
+            ReadProblem::WithoutOffset(result.tail_problem) + ", yet a valid frame follows at " +
+                "offset " + std::to_string(at) + ": records in between are lost");
   } else {
-    problem(Severity::kWarning, static_cast<int64_t>(result.valid_bytes),
-            "torn tail of " + std::to_string(result.file_bytes - result.valid_bytes) +
-                " bytes (" + result.tail_problem +
-                "): a write in progress or a crash; never acknowledged, kpid truncates it at start");
+    problem(
+        Severity::kWarning, static_cast<int64_t>(result.valid_bytes),
+        "torn tail of " + std::to_string(result.file_bytes - result.valid_bytes) + " bytes (" +
+            ReadProblem::WithoutOffset(result.tail_problem) +
+            "): a write in progress or a crash; never acknowledged, kpid truncates it at start");
   }
   return Status::OK();
 }

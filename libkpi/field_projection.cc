@@ -13,8 +13,8 @@ namespace od = simdjson::ondemand;
 
 bool ValidMemberName(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -104,7 +104,8 @@ Status FieldProjection::Project(std::string_view json, std::string* out) {
   for (auto field_result : object) {
     od::field field;
     std::string_view key, raw;
-    if ((error = std::move(field_result).get(field)) || (error = field.unescaped_key().get(key))) break;
+    if ((error = std::move(field_result).get(field)) || (error = field.unescaped_key().get(key)))
+      break;
     if (!rep_->Keeps(key)) continue;
     if ((error = RawValue(field.value(), &raw))) break;
     if (out->size() > 1) out->push_back(',');

@@ -27,15 +27,24 @@ Status RenamedInMessage(const Status& s, const std::string& from, const std::str
   std::string msg = s.message();
   for (size_t at; (at = msg.find(from)) != std::string::npos;) msg.replace(at, from.size(), to);
   switch (s.code()) {
-    case Status::Code::kOk: return s;
-    case Status::Code::kNotFound: return Status::NotFound(msg);
-    case Status::Code::kCorruption: return Status::Corruption(msg);
-    case Status::Code::kInvalidArgument: return Status::InvalidArgument(msg);
-    case Status::Code::kNoSpace: return Status::NoSpace(msg);
-    case Status::Code::kBusy: return Status::Busy(msg);
-    case Status::Code::kUnsupported: return Status::Unsupported(msg);
-    case Status::Code::kAborted: return Status::Aborted(msg);
-    case Status::Code::kIOError: break;
+    case Status::Code::kOk:
+      return s;
+    case Status::Code::kNotFound:
+      return Status::NotFound(msg);
+    case Status::Code::kCorruption:
+      return Status::Corruption(msg);
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(msg);
+    case Status::Code::kNoSpace:
+      return Status::NoSpace(msg);
+    case Status::Code::kBusy:
+      return Status::Busy(msg);
+    case Status::Code::kUnsupported:
+      return Status::Unsupported(msg);
+    case Status::Code::kAborted:
+      return Status::Aborted(msg);
+    case Status::Code::kIOError:
+      break;
   }
   return Status::IOError(msg);
 }
@@ -88,8 +97,8 @@ Status Attempt::Run(const StoreLayout& layout, int64_t hour_ms) {
 
 Status Attempt::OpenSegments(const StoreLayout& layout, const HourListing& listing) {
   for (const ListedFile& listed : listing.segments) {
-    auto file = std::make_unique<SnapshotFile>(SnapshotFile::Kind::kSegment, listed,
-                                               layout.data_dir());
+    auto file =
+        std::make_unique<SnapshotFile>(SnapshotFile::Kind::kSegment, listed, layout.data_dir());
     Status s = file->Open();
     if (s.IsNotFound()) {
       retry = true;
@@ -132,8 +141,8 @@ Status Attempt::OpenWals(const StoreLayout& layout, const HourListing& listing) 
   for (const ListedFile& s : listing.segments) sealed.insert(s.key);
   for (const ListedFile& listed : listing.wals) {
     if (sealed.count(listed.key)) {
-      skipped.push_back(SkippedFile{listed, "sealed: " + layout.SegmentPath(listed.key) +
-                                                " holds its records", true});
+      skipped.push_back(SkippedFile{
+          listed, "sealed: " + layout.SegmentPath(listed.key) + " holds its records", true});
       continue;
     }
     auto file = std::make_unique<SnapshotFile>(SnapshotFile::Kind::kWal, listed, layout.data_dir());
@@ -165,12 +174,34 @@ Status SnapshotFile::Open() {
 }
 
 Status SnapshotFile::ScanWal(const std::function<bool(const wal::WalRecord&)>& fn,
-                             wal::WalScanResult* result) const {
-  // wal::ScanWal takes a path; /proc/self/fd/N reaches the file we hold even
-  // after kpid sealed and unlinked it, which is the point of the snapshot.
-  const std::string via_fd = "/proc/self/fd/" + std::to_string(wal_fd_);
-  Status s = wal::ScanWal(via_fd, fn, result);
-  return RenamedInMessage(s, via_fd, listed_.path);
+                             wal::WalScanResult* result, ReadProblems* problems) const {
+  return ScanWalReporting(listed_.path, wal_fd_, fn, result, problems);
+}
+
+Status ScanWalReporting(const std::string& path, int fd,
+                        const std::function<bool(const wal::WalRecord&)>& fn,
+                        wal::WalScanResult* result, ReadProblems* problems) {
+  using Severity = ReadProblem::Severity;
+  Status s;
+  if (fd >= 0) {
+    // wal::ScanWal takes a path; /proc/self/fd/N reaches the file we hold
+    // even after kpid sealed and unlinked it, which is the point of a snapshot.
+    const std::string via_fd = "/proc/self/fd/" + std::to_string(fd);
+    s = RenamedInMessage(wal::ScanWal(via_fd, fn, result), via_fd, path);
+  } else {
+    s = wal::ScanWal(path, fn, result);
+  }
+  if (s.IsCorruption()) {
+    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
+    return Status::OK();
+  }
+  KPI_RETURN_IF_ERROR(s);
+  if (!result->tail_problem.empty()) {
+    problems->push_back(
+        ReadProblem{Severity::kWarning, path, -1, static_cast<int64_t>(result->valid_bytes),
+                    "torn tail ignored: " + ReadProblem::WithoutOffset(result->tail_problem)});
+  }
+  return Status::OK();
 }
 
 Status HourSnapshot::Open(const std::vector<StoreLayout>& layouts, int64_t hour_ms,

@@ -65,10 +65,11 @@ class SnapshotFile {
   Status Open();
   // Segments: the open reader (never null after Open succeeded).
   SegmentReader* segment() const { return segment_.get(); }
-  // WALs: the descriptor; ScanWal reads the valid prefix through it.
+  // WALs: the descriptor; ScanWal reads the valid prefix through it
+  // (see ScanWalReporting).
   int wal_fd() const { return wal_fd_; }
-  Status ScanWal(const std::function<bool(const wal::WalRecord&)>& fn,
-                 wal::WalScanResult* result) const;
+  Status ScanWal(const std::function<bool(const wal::WalRecord&)>& fn, wal::WalScanResult* result,
+                 ReadProblems* problems) const;
 
  private:
   Kind kind_;
@@ -109,6 +110,14 @@ class HourSnapshot {
   std::vector<std::unique_ptr<SnapshotFile>> files_;
   std::vector<SkippedFile> skipped_;
 };
+
+// Scans the valid prefix of the WAL at `path`, through `fd` when it is open
+// (so a WAL unlinked by sealing is still read). A damaged header is reported
+// as damage and a torn tail as a warning (expected while kpid appends), and
+// neither fails the call: only I/O errors and NotFound do.
+Status ScanWalReporting(const std::string& path, int fd,
+                        const std::function<bool(const wal::WalRecord&)>& fn,
+                        wal::WalScanResult* result, ReadProblems* problems);
 
 // The hours of [range.from, range.to) that have a segment directory or a
 // WAL in any of `layouts`, ascending, without duplicates.

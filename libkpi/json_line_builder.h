@@ -19,11 +19,31 @@ class JsonLineBuilder {
  public:
   explicit JsonLineBuilder(std::string* out) : out_(out) { out_->push_back('{'); }
 
-  JsonLineBuilder& Str(std::string_view key, std::string_view v) { Key(key); AppendJsonString(out_, v); return *this; }
-  JsonLineBuilder& Int(std::string_view key, int64_t v) { Key(key); AppendJsonInt(out_, v); return *this; }
-  JsonLineBuilder& Uint(std::string_view key, uint64_t v) { Key(key); AppendJsonUint(out_, v); return *this; }
-  JsonLineBuilder& Double(std::string_view key, double v) { Key(key); AppendJsonDouble(out_, v); return *this; }
-  JsonLineBuilder& Bool(std::string_view key, bool v) { Key(key); AppendJsonBool(out_, v); return *this; }
+  JsonLineBuilder& Str(std::string_view key, std::string_view v) {
+    Key(key);
+    AppendJsonString(out_, v);
+    return *this;
+  }
+  JsonLineBuilder& Int(std::string_view key, int64_t v) {
+    Key(key);
+    AppendJsonInt(out_, v);
+    return *this;
+  }
+  JsonLineBuilder& Uint(std::string_view key, uint64_t v) {
+    Key(key);
+    AppendJsonUint(out_, v);
+    return *this;
+  }
+  JsonLineBuilder& Double(std::string_view key, double v) {
+    Key(key);
+    AppendJsonDouble(out_, v);
+    return *this;
+  }
+  JsonLineBuilder& Bool(std::string_view key, bool v) {
+    Key(key);
+    AppendJsonBool(out_, v);
+    return *this;
+  }
   void End() { out_->append("}\n"); }
 
  private:

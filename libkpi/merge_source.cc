@@ -92,16 +92,11 @@ class WalSource final : public MergeSource {
           if (range.Contains(r.timestamp_ms)) entries_.push_back({r.timestamp_ms, r.seq, r.offset});
           return true;
         },
-        &result);
+        &result, problems_);
     stats->input_bytes += file_.listed_size();
-    if (!s.ok()) {
+    if (!s.ok()) {  // an I/O error: nothing of this WAL can be trusted
       problems_->push_back(ReadProblem::FromStatus(Severity::kDamage, file_.path(), -1, -1, s));
       entries_.clear();
-    } else if (!result.tail_problem.empty()) {
-      // Expected while kpid appends, or after a crash until recovery truncates.
-      problems_->push_back(ReadProblem{Severity::kWarning, file_.path(), -1,
-                                       static_cast<int64_t>(result.valid_bytes),
-                                       "torn tail ignored: " + result.tail_problem});
     }
     std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
       return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms < b.timestamp_ms : a.seq < b.seq;

@@ -29,10 +29,10 @@ namespace kpi {
 
 // Counters a stream keeps over all its sources.
 struct ReadStats {
-  uint64_t input_bytes = 0;     // compressed block bytes and WAL bytes consumed or skipped
-  uint64_t blocks_read = 0;     // decompressed
-  uint64_t blocks_skipped = 0;  // outside the range by their index entry
-  uint64_t records_scanned = 0; // in range, before filters
+  uint64_t input_bytes = 0;      // compressed block bytes and WAL bytes consumed or skipped
+  uint64_t blocks_read = 0;      // decompressed
+  uint64_t blocks_skipped = 0;   // outside the range by their index entry
+  uint64_t records_scanned = 0;  // in range, before filters
 };
 
 class MergeSource {

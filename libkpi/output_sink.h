@@ -28,7 +28,8 @@ class OutputSink {
   // Standard output (never compressed).
   static std::unique_ptr<OutputSink> Stdout();
   // A file; "*.zst" is compressed at `zstd_level`.
-  static Status OpenFile(const std::string& path, int zstd_level, std::unique_ptr<OutputSink>* sink);
+  static Status OpenFile(const std::string& path, int zstd_level,
+                         std::unique_ptr<OutputSink>* sink);
 
   // Appends `line` and a '\n'.
   Status AppendLine(std::string_view line) {

@@ -21,6 +21,12 @@ ReadProblem ReadProblem::FromStatus(Severity severity, std::string file, int64_t
   return ReadProblem{severity, std::move(file), block, offset, std::move(message)};
 }
 
+std::string ReadProblem::WithoutOffset(const std::string& message) {
+  if (message.compare(0, 7, "offset ") != 0) return message;
+  const size_t colon = message.find(": ");
+  return colon == std::string::npos ? message : message.substr(colon + 2);
+}
+
 bool AnyDamage(const ReadProblems& problems) {
   return std::any_of(problems.begin(), problems.end(),
                      [](const ReadProblem& p) { return p.damage(); });

@@ -27,9 +27,12 @@ struct ReadProblem {
   std::string ToString() const;
   bool damage() const { return severity == Severity::kDamage; }
 
+  // `message` without a leading "offset N: " (for problems that set offset).
+  static std::string WithoutOffset(const std::string& message);
+
   // A problem from a failed Status whose message may already name the file.
-  static ReadProblem FromStatus(Severity severity, std::string file, int64_t block,
-                                int64_t offset, const Status& status);
+  static ReadProblem FromStatus(Severity severity, std::string file, int64_t block, int64_t offset,
+                                const Status& status);
 };
 
 using ReadProblems = std::vector<ReadProblem>;

@@ -1,8 +1,8 @@
 #include "libkpi/record_filter.h"
 
 #include <charconv>
-#include <utility>
 #include <cmath>
+#include <utility>
 
 #include "libkpi/json_line_parser.h"
 
@@ -76,8 +76,8 @@ Literal ParseLiteral(std::string text) {
   lit.is_null = t == "null";
   if (!t.empty() && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9'))) {
     const auto result = std::from_chars(t.data(), t.data() + t.size(), lit.number);
-    lit.is_number = result.ec == std::errc() && result.ptr == t.data() + t.size() &&
-                    std::isfinite(lit.number);
+    lit.is_number =
+        result.ec == std::errc() && result.ptr == t.data() + t.size() && std::isfinite(lit.number);
   }
   return lit;
 }
@@ -95,14 +95,21 @@ Status ParseClause(const std::string& text, Clause* clause) {
       if (!has_eq) return BadClause(text, "'!' must be followed by '=' (FIELD!=VALUE)");
       clause->op = Op::kNe, value_at = p + 2;
       break;
-    case '<': clause->op = has_eq ? Op::kLe : Op::kLt, value_at = p + (has_eq ? 2 : 1); break;
-    case '>': clause->op = has_eq ? Op::kGe : Op::kGt, value_at = p + (has_eq ? 2 : 1); break;
-    default: clause->op = Op::kEq, value_at = p + (has_eq ? 2 : 1); break;  // "=" or "=="
+    case '<':
+      clause->op = has_eq ? Op::kLe : Op::kLt, value_at = p + (has_eq ? 2 : 1);
+      break;
+    case '>':
+      clause->op = has_eq ? Op::kGe : Op::kGt, value_at = p + (has_eq ? 2 : 1);
+      break;
+    default:
+      clause->op = Op::kEq, value_at = p + (has_eq ? 2 : 1);
+      break;  // "=" or "=="
   }
   const std::string field = text.substr(0, p);
   if (!ValidFieldName(field)) {
-    return BadClause(text, "field name '" + field + "' is not a member name like language or "
-                           "user_agent.os");
+    return BadClause(text, "field name '" + field +
+                               "' is not a member name like language or "
+                               "user_agent.os");
   }
   clause->path = SplitPath(field);
   clause->value = ParseLiteral(text.substr(value_at));
@@ -114,12 +121,18 @@ Status ParseClause(const std::string& text, Clause* clause) {
 template <typename T>
 bool Compare(Op op, const T& a, const T& b) {
   switch (op) {
-    case Op::kEq: return a == b;
-    case Op::kNe: return a != b;
-    case Op::kGe: return a >= b;
-    case Op::kLe: return a <= b;
-    case Op::kGt: return a > b;
-    case Op::kLt: return a < b;
+    case Op::kEq:
+      return a == b;
+    case Op::kNe:
+      return a != b;
+    case Op::kGe:
+      return a >= b;
+    case Op::kLe:
+      return a <= b;
+    case Op::kGt:
+      return a > b;
+    case Op::kLt:
+      return a < b;
   }
   return false;
 }
@@ -170,14 +183,16 @@ Scalar ReadScalar(od::value value) {
       break;
     case od::json_type::array: {
       od::array a;
-      if (value.get_array().get(a) == simdjson::SUCCESS && a.raw_json().get(s.text) == simdjson::SUCCESS) {
+      if (value.get_array().get(a) == simdjson::SUCCESS &&
+          a.raw_json().get(s.text) == simdjson::SUCCESS) {
         s.kind = Scalar::kComposite;
       }
       break;
     }
     case od::json_type::object: {
       od::object o;
-      if (value.get_object().get(o) == simdjson::SUCCESS && o.raw_json().get(s.text) == simdjson::SUCCESS) {
+      if (value.get_object().get(o) == simdjson::SUCCESS &&
+          o.raw_json().get(s.text) == simdjson::SUCCESS) {
         s.kind = Scalar::kComposite;
       }
       break;
@@ -229,7 +244,8 @@ bool RecordFilter::Rep::EvaluateMember(std::string_view key, od::value value) {
     }
   }
   if (direct && nested && is_object) {  // "screen_size=..." beside "screen_size.width>..."
-    if (object.reset().error() == simdjson::SUCCESS && object.raw_json().get(whole.text) == simdjson::SUCCESS) {
+    if (object.reset().error() == simdjson::SUCCESS &&
+        object.raw_json().get(whole.text) == simdjson::SUCCESS) {
       whole.kind = Scalar::kComposite;
     }
   }

@@ -85,8 +85,7 @@ bool RecordStream::Accept() {
     Status s = options_.projection->Project(current_.json, &projected_);
     if (!s.ok()) {
       problems_.push_back(ReadProblem::FromStatus(ReadProblem::Severity::kDamage,
-                                                  "record " + std::string(current_.id), -1, -1,
-                                                  s));
+                                                  "record " + std::string(current_.id), -1, -1, s));
       return false;
     }
     current_.json = projected_;

@@ -40,8 +40,8 @@ namespace kpi {
 struct StreamOptions {
   std::vector<std::string> data_dirs;
   TimeRange range;
-  RecordFilter* filter = nullptr;          // not owned; null or empty: every record
-  FieldProjection* projection = nullptr;   // not owned; null or empty: stored lines
+  RecordFilter* filter = nullptr;         // not owned; null or empty: every record
+  FieldProjection* projection = nullptr;  // not owned; null or empty: stored lines
 };
 
 class RecordStream {

@@ -49,7 +49,8 @@ Status StoreBuilder::WriteWal(const FileKey& key, std::vector<Record> records, s
             [](const Record& a, const Record& b) { return a.id.seq < b.id.seq; });
   std::unique_ptr<wal::WalWriter> writer;
   KPI_RETURN_IF_ERROR(wal::WalWriter::Create(layout_, key, &writer));
-  for (const Record& r : records) KPI_RETURN_IF_ERROR(writer->Append(r.timestamp_ms, r.id.seq, r.json));
+  for (const Record& r : records)
+    KPI_RETURN_IF_ERROR(writer->Append(r.timestamp_ms, r.id.seq, r.json));
   KPI_RETURN_IF_ERROR(writer->Sync());
   *path = writer->path();
   return writer->Close();

@@ -42,19 +42,14 @@ void CountSegment(SegmentReader* reader, const TimeRange& range, PeriodCount* co
 Status CountWal(const SnapshotFile& file, const TimeRange& range, PeriodCount* count,
                 ReadProblems* problems) {
   wal::WalScanResult result;
-  Status s = file.ScanWal(
+  return file.ScanWal(
       [&](const wal::WalRecord& r) {
         if (range.Contains(r.timestamp_ms)) {
           count->AddRecords(1, r.json.size() + 1, r.timestamp_ms, r.timestamp_ms);
         }
         return true;
       },
-      &result);
-  if (s.IsCorruption()) {
-    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, file.path(), -1, -1, s));
-    return Status::OK();
-  }
-  return s;
+      &result, problems);
 }
 
 }  // namespace

@@ -24,14 +24,16 @@
 namespace kpi {
 
 struct PeriodCount {
-  int64_t start_ms = 0;   // the hour (or day, ...) this counts
+  int64_t start_ms = 0;  // the hour (or day, ...) this counts
   uint64_t records = 0;
-  uint64_t bytes = 0;     // JSON lines with their '\n', as export writes them
+  uint64_t bytes = 0;  // JSON lines with their '\n', as export writes them
   int64_t first_ts = std::numeric_limits<int64_t>::max();  // meaningful when records > 0
   int64_t last_ts = std::numeric_limits<int64_t>::min();
 
   void AddRecords(uint64_t n, uint64_t line_bytes, int64_t min_ts, int64_t max_ts);
-  void Merge(const PeriodCount& other) { AddRecords(other.records, other.bytes, other.first_ts, other.last_ts); }
+  void Merge(const PeriodCount& other) {
+    AddRecords(other.records, other.bytes, other.first_ts, other.last_ts);
+  }
 };
 
 // Appends one PeriodCount per hour of `range` that holds records, ascending.

@@ -43,7 +43,8 @@ void MergeArrivals(std::map<std::string, std::vector<TailRecord>>* by_writer,
   while (!heads.empty()) {
     auto best = heads.begin();
     for (auto it = heads.begin(); it != heads.end(); ++it) {
-      if ((*it->first)[it->second].timestamp_ms < (*best->first)[best->second].timestamp_ms) best = it;
+      if ((*it->first)[it->second].timestamp_ms < (*best->first)[best->second].timestamp_ms)
+        best = it;
     }
     out->push_back(std::move((*best->first)[best->second]));
     if (++best->second == best->first->size()) heads.erase(best);
@@ -113,8 +114,9 @@ Status StoreTail::Drain(Followed* f, const Emit& emit, ReadProblems* problems) {
     Status s = wal::ReadWalRecordAt(f->fd, f->path, mark.offset, &record, &json);
     if (s.IsCorruption()) {
       struct stat st;
-      const bool stuck = ::fstat(f->fd, &st) == 0 &&
-                         static_cast<uint64_t>(st.st_size) > mark.offset + wal::kFrameHeaderSize + wal::kMaxPayload;
+      const bool stuck =
+          ::fstat(f->fd, &st) == 0 && static_cast<uint64_t>(st.st_size) >
+                                          mark.offset + wal::kFrameHeaderSize + wal::kMaxPayload;
       if (stuck && !f->stall_reported) {
         problems->push_back(ReadProblem::FromStatus(Severity::kDamage, f->path, -1,
                                                     static_cast<int64_t>(mark.offset), s));
@@ -145,9 +147,9 @@ Status StoreTail::ReadSegment(const std::string& path, const FileKey& key, uint6
   for (size_t i = 0; i < reader->blocks().size(); ++i) {
     s = reader->ReadBlock(i, &records);
     if (!s.ok()) {
-      problems->push_back(ReadProblem::FromStatus(
-          Severity::kDamage, path, static_cast<int64_t>(i),
-          static_cast<int64_t>(reader->blocks()[i].offset), s));
+      problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, static_cast<int64_t>(i),
+                                                  static_cast<int64_t>(reader->blocks()[i].offset),
+                                                  s));
       continue;
     }
     for (const RecordView& r : records) {
@@ -186,8 +188,8 @@ Status StoreTail::FinishFromSegment(const FileKey& key, const Emit& emit, ReadPr
   problems->push_back(ReadProblem{
       Severity::kWarning, StoreLayout::WalFileName(key), -1, -1,
       "neither the WAL nor its segment exists any more (compacted or purged since the cursor "
-      "was saved): records after seq " + std::to_string(cursor_.files[key].last_seq) +
-          " of it are not shown"});
+      "was saved): records after seq " +
+          std::to_string(cursor_.files[key].last_seq) + " of it are not shown"});
   cursor_.Done(key);
   return Status::OK();
 }
@@ -226,10 +228,13 @@ Status StoreTail::Start(size_t n, std::vector<TailRecord>* newest, ReadProblems*
     KPI_RETURN_IF_ERROR(Follow(key, path, &opened));
     if (!opened) continue;  // sealed since the listing; nothing newer is in it than in the segment
     auto& writer_top = top[key.writer];
-    KPI_RETURN_IF_ERROR(Drain(followed_[key].get(), [&](const TailRecord& r) {
-      OfferTop(n, r, &writer_top);
-      return Status::OK();
-    }, problems));
+    KPI_RETURN_IF_ERROR(Drain(
+        followed_[key].get(),
+        [&](const TailRecord& r) {
+          OfferTop(n, r, &writer_top);
+          return Status::OK();
+        },
+        problems));
   }
   for (auto& [writer, files] : by_writer) {
     KPI_RETURN_IF_ERROR(NewestOfWriter(std::move(files), n, &top[writer], problems));
@@ -259,7 +264,8 @@ Status StoreTail::Poll(const Emit& emit, ReadProblems* problems) {
   }
   std::vector<FileKey> fresh_segments;
   for (const auto& [key, path] : segments) {
-    if (cursor_.IsNew(key) && !followed_.count(key) && !wals.count(key)) fresh_segments.push_back(key);
+    if (cursor_.IsNew(key) && !followed_.count(key) && !wals.count(key))
+      fresh_segments.push_back(key);
   }
   for (auto& [key, f] : followed_) KPI_RETURN_IF_ERROR(Drain(f.get(), emit, problems));
   for (const FileKey& key : fresh_segments) {

@@ -47,7 +47,8 @@ void TailCursor::Done(const FileKey& key) {
   uint64_t& f = floor[key.writer];
   if (key.seq > f) f = key.seq;
   for (auto it = files.begin(); it != files.end();) {
-    const bool passed = it->second.finished() && it->first.writer == key.writer && it->first.seq <= f;
+    const bool passed =
+        it->second.finished() && it->first.writer == key.writer && it->first.seq <= f;
     it = passed ? files.erase(it) : std::next(it);
   }
 }
@@ -94,7 +95,8 @@ Status TailCursor::Parse(const std::string& text, const std::string& origin, Tai
                                      ": not a kpi tail cursor line; delete the file to start over");
     }
   }
-  if (number == 0) return Status::InvalidArgument(origin + ": empty cursor file; delete it to start over");
+  if (number == 0)
+    return Status::InvalidArgument(origin + ": empty cursor file; delete it to start over");
   return Status::OK();
 }
 

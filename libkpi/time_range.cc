@@ -122,9 +122,9 @@ bool ParseIso(std::string_view text, IsoTime* t) {
 }
 
 bool AllDigits(std::string_view text) {
-  return !text.empty() && text.size() <= 18 &&
-         std::all_of(text.begin(), text.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !text.empty() && text.size() <= 18 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 // "now", "-3h", "now-3h", "+1d", "today", "yesterday".
@@ -136,8 +136,10 @@ bool ParseRelative(std::string_view text, int64_t now_ms, int64_t* ms, int64_t* 
     return true;
   }
   std::string_view rest = text;
-  if (rest.substr(0, 3) == "now") rest.remove_prefix(3);
-  else if (rest.empty() || (rest[0] != '-' && rest[0] != '+')) return false;
+  if (rest.substr(0, 3) == "now")
+    rest.remove_prefix(3);
+  else if (rest.empty() || (rest[0] != '-' && rest[0] != '+'))
+    return false;
   *period_ms = 0;
   if (rest.empty()) {
     *ms = now_ms;

@@ -47,9 +47,7 @@ struct TimeRange {
     return max_ts >= from_ms && min_ts < to_ms;
   }
   // Whether every ts in [min_ts, max_ts] lies in the range.
-  bool Covers(int64_t min_ts, int64_t max_ts) const {
-    return min_ts >= from_ms && max_ts < to_ms;
-  }
+  bool Covers(int64_t min_ts, int64_t max_ts) const { return min_ts >= from_ms && max_ts < to_ms; }
   bool OverlapsHour(int64_t hour_ms) const;
   // "[2026-11-29T00:00:00Z, 2026-11-30T00:00:00Z)", or "everything".
   std::string ToString() const;

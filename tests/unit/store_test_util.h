@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/filesystem.hpp>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "libkpi/record.h"
 #include "libkpi/record_stream.h"
 #include "libkpi/time_util.h"
+#include "segment_test_util.h"
 
 namespace kpi_test {
 
@@ -29,24 +29,7 @@ inline kpi::Record MakeRecord(const std::string& writer, uint64_t seq, int64_t t
   return r;
 }
 
-// A fresh directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    path_ = (boost::filesystem::temp_directory_path() /
-             boost::filesystem::unique_path("kpi-test-%%%%-%%%%-%%%%"))
-                .string();
-    boost::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    boost::system::error_code ec;
-    boost::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using kpi::test::TempDir;  // segment_test_util.h
 
 struct StreamResult {
   std::vector<std::string> ids;
