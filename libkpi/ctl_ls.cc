@@ -73,34 +73,31 @@ std::string SeqHex(uint64_t seq) {
 
 Status ListStoreFiles(const std::vector<std::string>& data_dirs, const TimeRange& range,
                       std::vector<StoreFileInfo>* files, ReadProblems* problems) {
-  const std::vector<StoreLayout> layouts = LayoutsFor(data_dirs);
-  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
-  std::vector<int64_t> hours;
-  KPI_RETURN_IF_ERROR(ListStoreHours(layouts, range.from_ms, range.to_ms, &hours));
-  for (int64_t hour : hours) {
-    HourSnapshot snapshot;
-    KPI_RETURN_IF_ERROR(HourSnapshot::Open(layouts, hour, &snapshot, problems));
-    for (const auto& file : snapshot.files()) {
-      StoreFileInfo info;
-      info.key = file->key();
-      info.path = file->path();
-      if (file->is_wal()) {
-        info.state = "open-wal";
-        KPI_RETURN_IF_ERROR(DescribeWal(file->path(), file->wal_fd(), &info, problems));
-      } else {
-        info.state = file->segment()->header().compacted() ? "compacted" : "sealed";
-        DescribeSegment(*file->segment(), &info);
-      }
-      files->push_back(std::move(info));
-    }
-    for (const SkippedFile& skipped : snapshot.skipped()) {
-      StoreFileInfo info;
-      bool gone = false;
-      KPI_RETURN_IF_ERROR(DescribeSkipped(skipped, &info, &gone, problems));
-      if (!gone) files->push_back(std::move(info));
-    }
-  }
-  return Status::OK();
+  return ForEachHourSnapshot(
+      data_dirs, range,
+      [&](const HourSnapshot& snapshot) {
+        for (const auto& file : snapshot.files()) {
+          StoreFileInfo info;
+          info.key = file->key();
+          info.path = file->path();
+          if (file->is_wal()) {
+            info.state = "open-wal";
+            KPI_RETURN_IF_ERROR(DescribeWal(file->path(), file->wal_fd(), &info, problems));
+          } else {
+            info.state = file->segment()->header().compacted() ? "compacted" : "sealed";
+            DescribeSegment(*file->segment(), &info);
+          }
+          files->push_back(std::move(info));
+        }
+        for (const SkippedFile& skipped : snapshot.skipped()) {
+          StoreFileInfo info;
+          bool gone = false;
+          KPI_RETURN_IF_ERROR(DescribeSkipped(skipped, &info, &gone, problems));
+          if (!gone) files->push_back(std::move(info));
+        }
+        return Status::OK();
+      },
+      problems);
 }
 
 std::string FormatLs(const std::vector<StoreFileInfo>& files, bool json) {

@@ -248,6 +248,21 @@ Status ListStoreHours(const std::vector<StoreLayout>& layouts, int64_t from_ms, 
   return Status::OK();
 }
 
+Status ForEachHourSnapshot(const std::vector<std::string>& data_dirs, const TimeRange& range,
+                           const std::function<Status(const HourSnapshot&)>& fn,
+                           ReadProblems* problems) {
+  std::vector<StoreLayout> layouts(data_dirs.begin(), data_dirs.end());
+  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
+  std::vector<int64_t> hours;
+  KPI_RETURN_IF_ERROR(ListStoreHours(layouts, range.from_ms, range.to_ms, &hours));
+  for (int64_t hour : hours) {
+    HourSnapshot snapshot;
+    KPI_RETURN_IF_ERROR(HourSnapshot::Open(layouts, hour, &snapshot, problems));
+    KPI_RETURN_IF_ERROR(fn(snapshot));
+  }
+  return Status::OK();
+}
+
 Status CheckDataDirs(const std::vector<StoreLayout>& layouts) {
   for (const StoreLayout& layout : layouts) {
     if (::access(layout.data_dir().c_str(), R_OK | X_OK) != 0) {

@@ -40,6 +40,7 @@
 #include "libkpi/segment_reader.h"
 #include "libkpi/status.h"
 #include "libkpi/store_layout.h"
+#include "libkpi/time_range.h"
 #include "libkpi/wal.h"
 
 namespace kpi {
@@ -123,6 +124,12 @@ Status ScanWalReporting(const std::string& path, int fd,
 // WAL in any of `layouts`, ascending, without duplicates.
 Status ListStoreHours(const std::vector<StoreLayout>& layouts, int64_t from_ms, int64_t to_ms,
                       std::vector<int64_t>* hours);
+
+// Calls `fn` with a snapshot of every hour of `range` that has files in any
+// of `data_dirs` (checked to exist), ascending; stops at the first error.
+Status ForEachHourSnapshot(const std::vector<std::string>& data_dirs, const TimeRange& range,
+                           const std::function<Status(const HourSnapshot&)>& fn,
+                           ReadProblems* problems);
 
 // Checks that every data directory exists (a missing one is NotFound naming
 // it: a typo in --data-dir must not read as an empty store).

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "libkpi/hour_snapshot.h"
-#include "libkpi/record_stream.h"
 #include "libkpi/time_util.h"
 
 namespace kpi {
@@ -64,25 +63,22 @@ void PeriodCount::AddRecords(uint64_t n, uint64_t line_bytes, int64_t min_ts, in
 
 Status CountByHour(const std::vector<std::string>& data_dirs, const TimeRange& range,
                    std::vector<PeriodCount>* hours, ReadProblems* problems) {
-  const std::vector<StoreLayout> layouts = LayoutsFor(data_dirs);
-  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
-  std::vector<int64_t> hour_starts;
-  KPI_RETURN_IF_ERROR(ListStoreHours(layouts, range.from_ms, range.to_ms, &hour_starts));
-  for (int64_t hour : hour_starts) {
-    HourSnapshot snapshot;
-    KPI_RETURN_IF_ERROR(HourSnapshot::Open(layouts, hour, &snapshot, problems));
-    PeriodCount count;
-    count.start_ms = hour;
-    for (const auto& file : snapshot.files()) {
-      if (file->is_wal()) {
-        KPI_RETURN_IF_ERROR(CountWal(*file, range, &count, problems));
-      } else {
-        CountSegment(file->segment(), range, &count, problems);
-      }
-    }
-    if (count.records > 0) hours->push_back(count);
-  }
-  return Status::OK();
+  return ForEachHourSnapshot(
+      data_dirs, range,
+      [&](const HourSnapshot& snapshot) {
+        PeriodCount count;
+        count.start_ms = snapshot.hour_ms();
+        for (const auto& file : snapshot.files()) {
+          if (file->is_wal()) {
+            KPI_RETURN_IF_ERROR(CountWal(*file, range, &count, problems));
+          } else {
+            CountSegment(file->segment(), range, &count, problems);
+          }
+        }
+        if (count.records > 0) hours->push_back(count);
+        return Status::OK();
+      },
+      problems);
 }
 
 std::vector<PeriodCount> FoldPeriods(const std::vector<PeriodCount>& hours, int64_t period_ms) {
