@@ -54,6 +54,7 @@ std::string MaintenanceLock::LockPath(const StoreLayout& layout) {
 Status MaintenanceLock::Acquire(const std::vector<StoreLayout>& layouts, IfDiskFull if_full,
                                 std::unique_ptr<MaintenanceLock>* lock) {
   std::unique_ptr<MaintenanceLock> held(new MaintenanceLock());
+  held->expected_ = layouts.size();
   for (const StoreLayout& layout : layouts) {
     int fd = -1;
     KPI_RETURN_IF_ERROR(LockFile(layout.data_dir() + "/locks", LockPath(layout), if_full, &fd));

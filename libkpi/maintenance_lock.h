@@ -45,9 +45,13 @@ class MaintenanceLock {
 
   static std::string LockPath(const StoreLayout& layout);  // <data-dir>/locks/compact.lock
 
+  // False when IfDiskFull::kProceedUnlocked went ahead without a lock file.
+  bool held() const { return fds_.size() == expected_; }
+
  private:
   MaintenanceLock() = default;
   std::vector<int> fds_;
+  size_t expected_ = 0;
 };
 
 // Whether a live process holds <data-dir>/writers/<writer>/lock: a

@@ -289,6 +289,26 @@ Status Execute(const std::vector<StoreLayout>& layouts, std::vector<Candidate>& 
   return Status::OK();
 }
 
+// Rolls interrupted compactions forward (compactor.h) in the hours whose
+// listing shows a compacted segment beside other segments: the only hours
+// where a crash can have left superseded inputs. Walking every hour
+// directory instead would double the cost of a purge.
+Status RollForwardListed(const std::vector<StoreLayout>& layouts,
+                         const std::vector<Candidate>& candidates, bool* rolled) {
+  for (const Candidate& c : candidates) {
+    const auto& segments = c.unit.segments;
+    const bool compacted = std::any_of(segments.begin(), segments.end(), [](const ListedFile& f) {
+      return f.key.writer == kCompactWriterId;
+    });
+    if (!compacted || segments.size() < 2) continue;
+    RollForwardResult result;
+    KPI_RETURN_IF_ERROR(FinishInterruptedCompactions(
+        layouts[c.dir], TimeRange{c.unit.hour_ms, c.unit.hour_ms + kMsPerHour}, &result));
+    *rolled = *rolled || result.inputs_removed > 0;
+  }
+  return Status::OK();
+}
+
 Status ValidateOptions(const PurgeOptions& o) {
   if (!o.AnyLimit()) {
     return Status::InvalidArgument(
@@ -318,14 +338,16 @@ Status Purger::Run(PurgeResult* result, const std::function<void(const PurgeUnit
   std::unique_ptr<MaintenanceLock> lock;
   KPI_RETURN_IF_ERROR(MaintenanceLock::Acquire(
       layouts, MaintenanceLock::IfDiskFull::kProceedUnlocked, &lock));
-  if (!options_.dry_run && options_.roll_forward) {
-    RollForwardResult rolled;
-    for (const StoreLayout& layout : layouts) {
-      KPI_RETURN_IF_ERROR(FinishInterruptedCompactions(layout, TimeRange::All(), &rolled));
-    }
-  }
   std::vector<Candidate> candidates;
   KPI_RETURN_IF_ERROR(ListCandidates(layouts, options_.now_ms, &candidates));
+  if (!options_.dry_run && options_.roll_forward && lock->held()) {
+    bool rolled = false;
+    KPI_RETURN_IF_ERROR(RollForwardListed(layouts, candidates, &rolled));
+    if (rolled) {  // superseded inputs went: list again for exact sizes
+      candidates.clear();
+      KPI_RETURN_IF_ERROR(ListCandidates(layouts, options_.now_ms, &candidates));
+    }
+  }
   for (const Candidate& c : candidates) result->store_bytes_before += c.unit.bytes;
   std::vector<FileSystemSpace> spaces;
   std::vector<size_t> space_of_dir;

@@ -52,8 +52,9 @@ struct PurgeOptions {
   bool include_open = false;
   bool dry_run = false;
   bool sync = true;       // fsync directories (tests may skip)
-  // Roll interrupted compactions forward first (compactor.h). kpid's
-  // retention, which runs every minute, leaves it to kpid's start.
+  // Roll interrupted compactions forward first (compactor.h), in the hours
+  // whose listing shows a compacted segment beside others. Leftover
+  // ".compact-*.tmp" files are left to the next `kpictl compact`.
   bool roll_forward = true;
   int64_t now_ms = 0;     // 0: the wall clock
 

@@ -70,7 +70,6 @@ Status RetentionPolicy::Apply(int64_t now_ms) {
   if (options_.min_free_bytes > 0) purge.keep_free_bytes = options_.min_free_bytes;
   if (!purge.AnyLimit()) return Status::OK();
   purge.now_ms = now_ms;
-  purge.roll_forward = false;  // done once at kpid's start
   stats_.runs.fetch_add(1, std::memory_order_relaxed);
   PurgeResult result;
   Status s = Purger(purge).Run(&result, [this](const PurgeUnit& unit) {
