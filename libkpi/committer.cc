@@ -1,39 +1,12 @@
-// The committer's threads and their handoffs are described in committer.h.
-#include "libkpi/committer.h"
-
-#include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <set>
-#include <thread>
-
-#include "libkpi/free_space.h"
+// The committer's threads and their handoffs are described in committer.h;
+// this file holds open/close, the callers' side and the commit thread
+// (the seal thread: committer_seal.cc, the sync thread: wal_syncer.cc).
+#include "libkpi/committer_impl.h"
 #include "libkpi/log.h"
-#include "libkpi/sealer.h"
-#include "libkpi/store_layout.h"
 #include "libkpi/time_util.h"
-#include "libkpi/wal.h"
-#include "libkpi/writer_state.h"
 
 namespace kpi {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-constexpr std::chrono::milliseconds kSealInterval{2000};
-// The seal thread closes the WAL of a finished hour once no record came for
-// it this long, or once it has been open for seal_grace_ms: a trickle of
-// late records then makes one segment per grace period, not one per pass.
-constexpr int64_t kIdleBeforeSealMs = 30 * 1000;
-// In batch mode a group stops gathering early once this many records wait.
-constexpr size_t kFullBatchRecords = 4096;
-
-int64_t SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
-      .count();
-}
 
 void FormatSeqHex(uint64_t seq, char out[16]) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -54,135 +27,10 @@ bool BodyStartsWithTimestamp(std::string_view body, int64_t timestamp_ms) {
          (rest[expected.size()] == ',' || rest[expected.size()] == '}');
 }
 
-// Why the commit thread closes a WAL.
-enum class WalEnd {
-  kRotated,   // over wal_max_bytes, or its hour is finished
-  kFailed,    // a write or sync failed; the error was reported already
-  kShutdown,  // Close(): make it durable even in sync mode `none`
-};
-
-struct OpenWalFile {
-  std::unique_ptr<wal::WalWriter> writer;
-  int64_t opened_ms = 0;   // wall clock
-  int64_t written_ms = 0;  // wall clock of the last group that wrote to it
-};
-
-struct CommitRequest {
-  std::vector<PendingRecord>* records;
-  std::vector<RecordId>* ids;
-  Status status;
-  bool done = false;  // guarded by Impl::mu_
-  std::condition_variable cv;
-};
-
-// One WAL written by the group being committed, and the requests that wrote
-// to it: a failed write or sync fails exactly those.
-struct TouchedWal {
-  int64_t hour_ms = 0;
-  wal::WalWriter* writer = nullptr;  // null if it could not be opened:
-  Status open_status;                // then this says why
-  std::vector<size_t> requests;  // indexes into the group, ascending, unique
-};
-
 }  // namespace
 
-bool ParseSyncMode(std::string_view text, SyncMode* mode) {
-  if (text == "always") *mode = SyncMode::kAlways;
-  else if (text == "batch") *mode = SyncMode::kBatch;
-  else if (text == "none") *mode = SyncMode::kNone;
-  else return false;
-  return true;
-}
-
-const char* SyncModeName(SyncMode mode) {
-  switch (mode) {
-    case SyncMode::kAlways: return "always";
-    case SyncMode::kBatch: return "batch";
-    case SyncMode::kNone: return "none";
-  }
-  return "?";
-}
-
-class Committer::Impl {
- public:
-  explicit Impl(CommitterOptions options)
-      : options_(std::move(options)),
-        layout_(options_.data_dir),
-        free_space_(options_.data_dir, options_.min_free_bytes) {}
-
-  Status Open();
-  void Close();
-  Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids);
-  // `force`: close every finished hour's WAL now (the public API); else
-  // only those idle or open long enough (the seal thread).
-  Status SealFinishedHours(int64_t now_ms, bool force);
-
-  const std::string& writer_id() const { return writer_id_; }
-  const CommitterStats& stats() const { return stats_; }
-
- private:
-  // Caller side.
-  Status CheckRecords(const std::vector<PendingRecord>& records) const;
-  Status Enqueue(CommitRequest* request);
-
-  // Commit thread.
-  void CommitLoop();
-  void TakeGroup(std::unique_lock<std::mutex>& lock, std::vector<CommitRequest*>* group);
-  void CommitGroup(const std::vector<CommitRequest*>& group);
-  void AppendGroup(const std::vector<CommitRequest*>& group, uint64_t first_seq);
-  void AppendRecord(size_t request, const PendingRecord& record, uint64_t seq,
-                    CommitRequest* r);
-  void SyncTouched(const std::vector<CommitRequest*>& group);
-  Status SyncWal(wal::WalWriter* writer);
-  void Complete(const std::vector<CommitRequest*>& group);
-  Status OpenWal(int64_t hour_ms, wal::WalWriter** writer);
-  void CloseWal(int64_t hour_ms, WalEnd why);
-  void CloseFinishedWals(int64_t cutoff_hour_ms, bool force);
-
-  // Seal side.
-  void SealLoop();
-  void RequestCloseFinished(int64_t cutoff_hour_ms, bool force);
-  Status SealClosedWals();
-  void ReportSealFailure(const std::string& path, const Status& s);
-
-  const CommitterOptions options_;
-  const StoreLayout layout_;
-  std::string writer_id_;
-  std::string line_prefix_;  // {"_id":"<writer>-
-  std::unique_ptr<WriterState> state_;
-  CommitterStats stats_;
-
-  std::mutex mu_;
-  std::condition_variable work_cv_;   // commit thread: requests, stop, close requests
-  std::condition_variable seal_cv_;   // seal thread: periodic, rotations, stop
-  std::condition_variable closed_cv_; // RequestCloseFinished: the commit thread closed
-  bool opened_ = false;
-  bool accepting_ = false;
-  bool stop_commit_ = false;
-  bool commit_running_ = false;
-  bool stop_seal_ = false;
-  bool seal_wanted_ = false;
-  std::deque<CommitRequest*> queue_;
-  size_t queued_records_ = 0;
-  uint64_t close_requested_ = 0;  // generation of close requests
-  uint64_t close_done_ = 0;
-  int64_t close_cutoff_hour_ms_ = 0;
-  bool close_force_ = false;
-  std::set<FileKey> open_keys_;  // WALs the commit thread may still append to
-
-  // Owned by the commit thread alone.
-  std::map<int64_t, OpenWalFile> open_wals_;  // by hour
-  std::vector<TouchedWal> touched_;
-  size_t touched_count_ = 0;
-
-  std::mutex seal_mu_;  // one seal pass at a time
-  std::map<std::string, std::string> reported_seal_failures_;  // guarded by seal_mu_
-
-  FreeSpaceFloor free_space_;
-
-  std::thread commit_thread_;
-  std::thread seal_thread_;
-};
+using committer_internal::kIdleBeforeSealMs;
+using committer_internal::WalEnd;
 
 // ---------------------------------------------------------------- open/close
 
@@ -202,6 +50,7 @@ Status Committer::Impl::Open() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   opened_ = accepting_ = commit_running_ = true;
+  syncer_.Start();
   commit_thread_ = std::thread([this] { CommitLoop(); });
   seal_thread_ = std::thread([this] { SealLoop(); });
   return Status::OK();
@@ -221,6 +70,7 @@ void Committer::Impl::Close() {
   }
   work_cv_.notify_all();
   if (commit_thread_.joinable()) commit_thread_.join();
+  syncer_.Stop();
   state_.reset();  // releases the writer lock
 }
 
@@ -265,7 +115,7 @@ Status Committer::Impl::Enqueue(CommitRequest* request) {
     return Status::Busy(std::to_string(queued_records_) +
                         " records wait to be committed; retry later");
   }
-  const bool wake = queue_.empty() || queued_records_ + n >= kFullBatchRecords;
+  const bool wake = queue_.empty();
   queue_.push_back(request);
   queued_records_ += n;
   stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
@@ -288,7 +138,7 @@ void Committer::Impl::CommitLoop() {
       work_cv_.wait(lock, [this] {
         return !queue_.empty() || stop_commit_ || close_requested_ != close_done_;
       });
-      TakeGroup(lock, &group);
+      TakeGroup(&group);
       close_generation = close_requested_;
       close_cutoff = close_cutoff_hour_ms_;
       close_force = close_force_;
@@ -309,36 +159,39 @@ void Committer::Impl::CommitLoop() {
   closed_cv_.notify_all();
 }
 
-// Batch mode lets a group gather for up to commit_window_us before its one
-// sync; always mode takes whatever queued up during the previous sync.
-void Committer::Impl::TakeGroup(std::unique_lock<std::mutex>& lock,
-                                std::vector<CommitRequest*>* group) {
-  group->clear();
-  if (queue_.empty()) return;
-  if (options_.sync == SyncMode::kBatch && options_.commit_window_us > 0) {
-    const auto deadline = Clock::now() + std::chrono::microseconds(options_.commit_window_us);
-    work_cv_.wait_until(lock, deadline, [this] {
-      return stop_commit_ || queued_records_ >= kFullBatchRecords;
-    });
-  }
+// A group is whatever queued up while the previous one was written; nothing
+// waits to gather more (the syncer batches the syncs instead).
+void Committer::Impl::TakeGroup(std::vector<CommitRequest*>* group) {
   group->assign(queue_.begin(), queue_.end());
   queue_.clear();
-  queued_records_ = 0;
-  stats_.queue_depth.store(0, std::memory_order_relaxed);
 }
 
 void Committer::Impl::CommitGroup(const std::vector<CommitRequest*>& group) {
+  CloseFailedWals();
   uint64_t records = 0;
   for (CommitRequest* r : group) records += r->records->size();
   uint64_t first_seq = 0;
   const Status s = state_->NextSeqs(records, &first_seq);
   if (!s.ok()) {
     for (CommitRequest* r : group) r->status = s;
-  } else {
-    AppendGroup(group, first_seq);
-    SyncTouched(group);
+    return Complete(group);
   }
-  Complete(group);
+  AppendGroup(group, first_seq);
+  WriteTouched(group);
+  HandToSyncer(group);
+  RotateFullWals();
+}
+
+// A WAL whose background sync failed has an unknown tail: close it, so that
+// later records of its hour go to a new file.
+void Committer::Impl::CloseFailedWals() {
+  for (wal::WalWriter* failed : syncer_.TakeFailed()) {
+    for (const auto& [hour_ms, file] : open_wals_) {
+      if (file.writer.get() != failed) continue;
+      CloseWal(hour_ms, WalEnd::kFailed);
+      break;
+    }
+  }
 }
 
 void Committer::Impl::AppendGroup(const std::vector<CommitRequest*>& group, uint64_t first_seq) {
@@ -382,23 +235,21 @@ void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, 
   r->ids->push_back(RecordId{writer_id_, seq});
 }
 
-void Committer::Impl::SyncTouched(const std::vector<CommitRequest*>& group) {
+// Writes each touched WAL's frames with one write(2). A WAL that failed is
+// left out of touched_ (writer = null) for what follows.
+void Committer::Impl::WriteTouched(const std::vector<CommitRequest*>& group) {
   bool rotated = false;
   for (size_t t = 0; t < touched_count_; ++t) {
     TouchedWal& touched = touched_[t];
     wal::WalWriter* writer = touched.writer;
     if (writer == nullptr) continue;
     const uint64_t before = writer->size();
-    Status s = writer->Flush();
-    if (s.ok()) s = SyncWal(writer);
+    const Status s = writer->Flush();
     if (s.ok()) {
       stats_.bytes_written.fetch_add(writer->size() - before, std::memory_order_relaxed);
-      if (writer->size() >= options_.wal_max_bytes) {
-        CloseWal(touched.hour_ms, WalEnd::kRotated);
-        rotated = true;
-      }
       continue;
     }
+    touched.writer = nullptr;
     LogError("commit failed: " + s.ToString());
     for (size_t i : touched.requests) {
       if (group[i]->status.ok()) group[i]->status = s;
@@ -417,25 +268,57 @@ void Committer::Impl::SyncTouched(const std::vector<CommitRequest*>& group) {
   }
 }
 
-Status Committer::Impl::SyncWal(wal::WalWriter* writer) {
-  if (options_.sync == SyncMode::kNone) return Status::OK();
-  const int64_t start = SteadyMicros();
-  Status s = writer->Sync();
-  const uint64_t us = static_cast<uint64_t>(SteadyMicros() - start);
-  int bucket = 0;
-  while (bucket < CommitterStats::kSyncBuckets - 1 && us > CommitterStats::kSyncBucketUs[bucket]) {
-    ++bucket;
+// always: a request is answered once the syncer has synced every WAL it
+// wrote to; batch and none: now, its frames being written (a kill -9 no
+// longer loses them; batch's syncer makes them survive a power loss within
+// commit_window_us).
+void Committer::Impl::HandToSyncer(const std::vector<CommitRequest*>& group) {
+  const bool wait = options_.sync == SyncMode::kAlways;
+  waits_for_sync_.assign(group.size(), 0);
+  written_.resize(touched_count_);
+  size_t n = 0;
+  for (size_t t = 0; t < touched_count_; ++t) {
+    if (touched_[t].writer == nullptr) continue;
+    WrittenWal& w = written_[n++];
+    w.writer = touched_[t].writer;
+    w.waiters.clear();
+    if (!wait) continue;
+    for (size_t i : touched_[t].requests) {
+      if (!group[i]->status.ok()) continue;
+      w.waiters.push_back(group[i]);
+      waits_for_sync_[i] = 1;
+    }
   }
-  stats_.sync_latency_bucket[bucket].fetch_add(1, std::memory_order_relaxed);
-  stats_.sync_latency_sum_us.fetch_add(us, std::memory_order_relaxed);
-  stats_.syncs.fetch_add(1, std::memory_order_relaxed);
-  return s;
+  written_.resize(n);
+  answer_now_.clear();
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (!waits_for_sync_[i]) answer_now_.push_back(group[i]);
+  }
+  // Answer first: the syncer may release the others as soon as it has them.
+  if (!answer_now_.empty()) Complete(answer_now_);
+  syncer_.AddWritten(written_);
 }
 
-void Committer::Impl::Complete(const std::vector<CommitRequest*>& group) {
+void Committer::Impl::RotateFullWals() {
+  bool rotated = false;
+  for (size_t t = 0; t < touched_count_; ++t) {
+    const TouchedWal& touched = touched_[t];
+    if (touched.writer == nullptr || touched.writer->size() < options_.wal_max_bytes) continue;
+    CloseWal(touched.hour_ms, WalEnd::kRotated);
+    rotated = true;
+  }
+  if (rotated) {
+    std::lock_guard<std::mutex> lock(mu_);
+    seal_wanted_ = true;
+    seal_cv_.notify_one();
+  }
+}
+
+void Committer::Impl::Complete(const std::vector<CommitRequest*>& requests) {
   uint64_t committed = 0;
   std::lock_guard<std::mutex> lock(mu_);
-  for (CommitRequest* r : group) {
+  for (CommitRequest* r : requests) {
+    queued_records_ -= r->records->size();
     if (r->status.ok()) {
       committed += r->records->size();
     } else {
@@ -444,7 +327,15 @@ void Committer::Impl::Complete(const std::vector<CommitRequest*>& group) {
     r->done = true;
     r->cv.notify_one();  // under the lock: the request lives on its caller's stack
   }
+  stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
   stats_.records_committed.fetch_add(committed, std::memory_order_relaxed);
+}
+
+void Committer::Impl::Release(const std::vector<SyncWaiter*>& released) {
+  std::vector<CommitRequest*> requests;
+  requests.reserve(released.size());
+  for (SyncWaiter* w : released) requests.push_back(static_cast<CommitRequest*>(w));
+  Complete(requests);
 }
 
 Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
@@ -479,8 +370,9 @@ void Committer::Impl::CloseWal(int64_t hour_ms, WalEnd why) {
   auto it = open_wals_.find(hour_ms);
   if (it == open_wals_.end()) return;
   wal::WalWriter* writer = it->second.writer.get();
-  const bool sync = why == WalEnd::kShutdown && options_.sync == SyncMode::kNone;
-  Status s = sync ? writer->Sync() : Status::OK();
+  // Syncs what the syncer has not yet synced (and, at shutdown, even in mode
+  // none) and answers the requests that waited for it.
+  Status s = syncer_.Detach(writer, why == WalEnd::kShutdown);
   const Status closed = writer->Close();
   if (s.ok()) s = closed;
   if (!s.ok() && why != WalEnd::kFailed) LogError("closing " + writer->path() + ": " + s.ToString());
@@ -501,97 +393,5 @@ void Committer::Impl::CloseFinishedWals(int64_t cutoff_hour_ms, bool force) {
     }
   }
 }
-
-// ---------------------------------------------------------------- sealing
-
-void Committer::Impl::SealLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_seal_) {
-    seal_cv_.wait_for(lock, kSealInterval, [this] { return stop_seal_ || seal_wanted_; });
-    if (stop_seal_) break;
-    seal_wanted_ = false;
-    lock.unlock();
-    static_cast<void>(SealFinishedHours(NowMs(), /*force=*/false));  // failures are logged
-    lock.lock();
-  }
-}
-
-Status Committer::Impl::SealFinishedHours(int64_t now_ms, bool force) {
-  std::lock_guard<std::mutex> seal_lock(seal_mu_);
-  // An hour is finished when it ended at least seal_grace_ms ago.
-  RequestCloseFinished(now_ms - options_.seal_grace_ms - kMsPerHour, force);
-  return SealClosedWals();
-}
-
-// Only the commit thread touches open WALs, so the seal side asks it to
-// close the finished ones and waits until it has.
-void Committer::Impl::RequestCloseFinished(int64_t cutoff_hour_ms, bool force) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!commit_running_) return;
-  const uint64_t generation = ++close_requested_;
-  close_cutoff_hour_ms_ = cutoff_hour_ms;
-  close_force_ = force;
-  work_cv_.notify_one();
-  closed_cv_.wait(lock, [&] { return close_done_ >= generation || !commit_running_; });
-}
-
-// Seals every WAL of this writer that the commit thread does not hold open.
-// A closed WAL is never appended to again, whatever its hour.
-Status Committer::Impl::SealClosedWals() {
-  std::vector<ListedFile> wals;
-  KPI_RETURN_IF_ERROR(layout_.ListWals(kMinTimeMs, kMaxTimeMs, &wals));
-  SealOptions seal_options;
-  seal_options.zstd_level = options_.zstd_level;
-  seal_options.block_bytes = options_.block_bytes;
-  Status first_error;
-  for (const ListedFile& f : wals) {
-    if (f.key.writer != writer_id_) continue;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (open_keys_.count(f.key) != 0) continue;
-    }
-    SealResult result;
-    const Status s = SealWal(layout_, f.path, seal_options, &result);
-    if (result.torn_bytes > 0) {
-      stats_.recovered_torn_bytes.fetch_add(result.torn_bytes, std::memory_order_relaxed);
-      LogWarn(f.path + ": dropped a torn tail of " + std::to_string(result.torn_bytes) +
-              " bytes (" + result.tail_problem + "); it was never acknowledged");
-    }
-    if (!s.ok()) {
-      ReportSealFailure(f.path, s);
-      if (first_error.ok()) first_error = s;
-      continue;
-    }
-    reported_seal_failures_.erase(f.path);
-    if (!result.segment_path.empty() && !result.already_sealed) {
-      stats_.segments_sealed.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-  return first_error;
-}
-
-// The seal thread retries every few seconds; say each distinct failure once.
-void Committer::Impl::ReportSealFailure(const std::string& path, const Status& s) {
-  std::string& last = reported_seal_failures_[path];
-  if (last == s.ToString()) return;
-  last = s.ToString();
-  LogError("cannot seal " + path + ", keeping it: " + last);
-}
-
-// ---------------------------------------------------------------- Committer
-
-Committer::Committer(CommitterOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
-Committer::~Committer() { Close(); }
-Status Committer::Open() { return impl_->Open(); }
-Status Committer::Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids) {
-  return impl_->Commit(records, ids);
-}
-void Committer::Close() { impl_->Close(); }
-Status Committer::SealFinishedHours(int64_t now_ms) {
-  return impl_->SealFinishedHours(now_ms, /*force=*/true);
-}
-const std::string& Committer::writer_id() const { return impl_->writer_id(); }
-const CommitterStats& Committer::stats() const { return impl_->stats(); }
 
 }  // namespace kpi

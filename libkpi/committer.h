@@ -1,27 +1,47 @@
 // Committer: kpid's durable write path (format-spec/wal.md).
 //
 // Request threads hand canonical records to Commit; one commit thread
-// assigns ids, appends them to the write-ahead file of each record's hour,
-// syncs according to the sync mode (group commit: every request waiting when
-// a sync starts shares it) and only then releases the callers. A background
-// sealer turns finished hours (hour end + grace) and over-size WALs into
-// segments. Open() recovers: truncates torn tails, deletes WALs already
-// sealed and .tmp leftovers, seals finished hours, and reserves record seqs
-// past anything previously handed out.
+// assigns ids and appends them to the write-ahead file of each record's hour
+// (one write(2) per WAL per group); a sync thread fdatasyncs the WALs
+// (WalSyncer, wal_syncer.h); a background sealer turns finished hours (hour
+// end + grace) and over-size WALs into segments. Open() recovers: truncates
+// torn tails, deletes WALs already sealed and .tmp leftovers, seals finished
+// hours, and reserves record seqs past anything previously handed out.
+//
+// Sync modes: when Commit returns OK, and what a crash can then lose.
+//   always  after an fdatasync that started after the records were written
+//           (group commit: every request written before a sync starts shares
+//           it; the commit thread writes the next group while a sync runs).
+//           Nothing acknowledged is lost, whatever crashes.
+//   batch   (default) once the records are written to the WAL (write(2)
+//           done): they are in the page cache, so a kpid crash or kill -9
+//           loses nothing acknowledged. The sync thread fdatasyncs every
+//           written WAL at most commit_window_us after its first unsynced
+//           write, so a power loss or kernel crash loses at most the records
+//           acknowledged in the last commit window. Durable against process
+//           crashes at once, against power loss within the commit window.
+//   none    never fdatasync, except when a WAL is closed at shutdown (and a
+//           segment is always synced when sealed): a power loss may lose any
+//           record not yet sealed; kill -9 loses nothing acknowledged.
 //
 // Threads and handoffs:
 //   - Callers: Commit checks the records and the free-space floor (statvfs,
 //     cached ~100 ms), queues one request and waits on its own condition
 //     variable; nothing else runs on the caller's thread.
-//   - The commit thread is the only one that touches open WalWriters. Per
-//     group it takes the whole queue (batch mode: after gathering up to
-//     commit_window_us), hands out the group's seqs in one reservation call,
-//     encodes each record's frame into the buffer of its hour's WAL, writes
-//     each touched WAL with one write(2), fdatasyncs each once (not in
-//     `none`), then wakes the callers. A WAL that fails a write or sync is
-//     closed and later records of its hour go to a new file (new seq);
-//     NoSpace from a write cuts the WAL back to its last frame and keeps it.
-//     A WAL past wal_max_bytes is closed after its group (rotation).
+//   - The commit thread owns the open WalWriters. Per group it takes the
+//     whole queue (whatever arrived while the last group was written; it
+//     never waits to gather), hands out the group's seqs in one reservation
+//     call, encodes each record's frame into the buffer of its hour's WAL,
+//     writes each touched WAL with one write(2) and hands the written WALs
+//     to the sync thread. It wakes the callers right away in batch and
+//     none; in always the sync thread wakes them after their sync. A WAL
+//     that fails a write or sync is closed (after any running sync of it
+//     ends; the sync thread only ever fdatasyncs) and later records of its
+//     hour go to a new file (new seq); NoSpace from a write cuts the WAL
+//     back to its last frame and keeps it. A WAL past wal_max_bytes is
+//     closed after its group (rotation); closing syncs what is unsynced.
+//   - Backpressure: records accepted and not yet answered (queued, or
+//     written and waiting for their sync) count against max_queue_records.
 //   - The seal thread wakes every 2 s or when a WAL was closed. It asks the
 //     commit thread to close the WALs of finished hours (hour end +
 //     seal_grace_ms) that got no record for 30 s or have been open for
@@ -61,8 +81,8 @@ struct CommitterOptions {
   std::string data_dir;
   std::string writer_id;            // empty: derived from the host name
   SyncMode sync = SyncMode::kBatch;
-  int64_t commit_window_us = 2000;  // batch mode: how long a group may gather
-  size_t max_queue_records = 20000; // beyond this Commit returns Busy (→ 503)
+  int64_t commit_window_us = 2000;  // batch mode: longest a write stays unsynced
+  size_t max_queue_records = 20000; // unanswered records beyond this: Busy (→ 503)
   int64_t seal_grace_ms = 5 * 60 * 1000;   // seal an hour this long after it ends
   uint64_t wal_max_bytes = 64ull << 20;    // seal early past this size
   int zstd_level = 3;

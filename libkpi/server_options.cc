@@ -77,12 +77,13 @@ void AddStoreOptions(CLI::App* app, ServerOptions* o) {
              throw CLI::ValidationError("--sync", "'" + v + "' is not always, batch or none");
            }
          },
-         "When to fdatasync the WAL before answering: always (each request), batch "
-         "(group commit), none (never; a crash loses acknowledged records)")
+         "When to fdatasync the WAL (every mode answers after the write, so kill -9 "
+         "loses nothing acknowledged): always (answer after a shared sync), batch "
+         "(sync within --commit-window), none (only at shutdown)")
       ->default_str(SyncModeName(o->sync))
       ->group(g);
   AddDuration(app, "--commit-window", &o->commit_window_ms,
-              "Batch sync: how long a commit group may gather")->group(g);
+              "Batch sync: the longest a written record waits for its fdatasync")->group(g);
   app->add_option("--queue-max", o->queue_max,
                   "Records waiting for the committer before POSTs get 503")
       ->capture_default_str()->group(g);

@@ -28,7 +28,7 @@ constexpr uint32_t kMaxPayload = 1 << 20;
 // the file's tail is unknown (the caller seals what was synced and starts a
 // new file). The one exception is NoSpace from a write, see Flush.
 // Thread-safety: not thread-safe; kpid's single commit thread owns
-// its writers.
+// its writers (except SyncFlushed, below).
 class WalWriter {
  public:
   // Creates a new WAL for `key` (exclusive create, header written and synced,
@@ -47,6 +47,11 @@ class WalWriter {
   // Appends frames for `json` (the canonical line without '\n').
   Status Append(int64_t timestamp_ms, uint64_t seq, std::string_view json);
   Status Sync();
+  // fdatasync of everything Flush has written so far, touching none of the
+  // writer's state: the one call another thread (kpid's sync thread) may
+  // make while the owning thread goes on adding and flushing frames. A
+  // failure is returned only; the owner must then stop using the writer.
+  Status SyncFlushed() { return file_->Sync(); }
   Status Close();
 
   // Group commit: AddFrame encodes a frame whose payload is the concatenation

@@ -347,12 +347,14 @@ TEST_CASE("Commit is Busy while the queue is full, and the queued requests compl
   for (int i = 0; i < 5000 && fault_fs.faults().syncs_held == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  REQUIRE(fault_fs.faults().syncs_held == 1);  // the commit thread is stuck in a sync
+  REQUIRE(fault_fs.faults().syncs_held == 1);  // the sync thread is stuck in a sync
+  // The commit thread writes the next request meanwhile; it waits for the
+  // next sync. Every unanswered record counts: 1 syncing + 2 waiting.
   std::thread queued([&] { queued_status = commit(2); });
-  for (int i = 0; i < 5000 && c.stats().queue_depth < 2; ++i) {
+  for (int i = 0; i < 5000 && c.stats().queue_depth < 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  REQUIRE(c.stats().queue_depth == 2);
+  REQUIRE(c.stats().queue_depth == 3);
   REQUIRE(commit(2).IsBusy());
   fault_fs.faults().hold_syncs = false;
   in_sync.join();
