@@ -1,0 +1,41 @@
+#!/bin/bash
+# Every benchmark script (bench/*.sh) runs in its --quick mode: tiny data, one
+# run, 1 s loads. This proves the commands, the tools they call and their
+# result lines work; it holds no figure to a target (benchmarks are run by
+# hand with bench/run-all.sh, see bench/README.md).
+set -u
+: "${KPID:?}" "${KPICTL:?}" "${KPI_SOURCE_DIR:?}" "${KPI_BINARY_DIR:?}"
+for tool in kpi-gen kpi-mkstore kpi-seal parse_limit; do
+  [ -x "$KPI_BINARY_DIR/bench/$tool" ] || { echo "skip: bench/$tool is not built"; exit 77; }
+done
+WORK=$(mktemp -d /tmp/bench-smoke.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+export KPI_BUILD_DIR=$KPI_BINARY_DIR KPID KPICTL KPI_BENCH_RESULTS=$WORK/results.jsonl
+B=$KPI_SOURCE_DIR/bench
+
+figures=(seal.sh compact.sh export.sh export-hour.sh scan.sh purge.sh "ingest.sh batch20")
+if command -v wrk >/dev/null && command -v nginx >/dev/null; then
+  figures+=("ingest.sh batch" "ingest.sh always" "ingest.sh nginx")
+else
+  echo "note: no wrk or nginx, the HTTP ingest figures are not tried"
+fi
+fail=0
+for figure in "${figures[@]}"; do
+  # shellcheck disable=SC2086 # the script and its argument
+  if ! timeout 300 bash "$B"/$figure --quick >"$WORK/out" 2>&1; then
+    echo "FAIL: bench/$figure --quick"; cat "$WORK/out"; fail=1
+  fi
+done
+[ "$fail" = 0 ] || exit 1
+# Each figure appended its machine-readable lines, marked quick.
+lines=$(wc -l <"$WORK/results.jsonl")
+[ "$lines" -ge "${#figures[@]}" ] || { echo "FAIL: only $lines result lines"; exit 1; }
+python3 - "$WORK/results.jsonl" <<'PY' || exit 1
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    assert r["quick"] is True and r["met"] is None, r
+    for key in ("figure", "kpi", "ratio", "op", "target", "unit"):
+        assert key in r, (key, r)
+PY
+echo "ok: ${#figures[@]} figures, $lines result lines"
