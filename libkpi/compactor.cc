@@ -162,8 +162,16 @@ struct HourInputs {
 
   Status Open(const StoreLayout& layout, int64_t hour_ms, ReadProblems* problems) {
     KPI_RETURN_IF_ERROR(HourSnapshot::Open({layout}, hour_ms, &snapshot, problems));
+    // A segment whose WAL still exists (kpid is between publishing it and
+    // unlinking the WAL, or crashed there) waits: once compacted away,
+    // readers could no longer tell that the WAL's records are sealed.
+    std::set<FileKey> wal_still_there;
+    for (const SkippedFile& s : snapshot.skipped()) {
+      if (s.is_wal) wal_still_there.insert(s.listed.key);
+    }
     for (const auto& f : snapshot.files()) {
       if (f->is_wal()) continue;  // never touched: kpid owns them
+      if (wal_still_there.count(f->key())) continue;
       segments.push_back(f.get());
       bytes += f->listed_size();
       if (f->key().writer == kCompactWriterId) {

@@ -6,7 +6,11 @@
 //   1. take the hour's segments (the HourSnapshot protocol; superseded
 //      leftovers are already gone, see FinishInterruptedCompactions). WALs are
 //      never touched: a segment kpid is still writing is a ".tmp" file and
-//      never listed, so every listed segment is sealed and safe to merge;
+//      never listed, so every listed segment is sealed and safe to merge —
+//      except one whose WAL still exists (kpid between publishing it and
+//      unlinking the WAL, or crashed there): readers recognise that WAL as
+//      sealed only by its segment's name, so that segment waits for the
+//      next compaction;
 //   2. skip the hour when it holds a single compacted segment, or when an
 //      input is damaged (its records would be lost with the input: the
 //      problem is reported and the hour left for `kpictl verify`);

@@ -236,3 +236,27 @@ TEST_CASE("a crash at every step of compaction loses and doubles nothing", "[com
   CHECK(SegmentNames(layout, kHourB).size() == 1);
   CHECK(ReadLines({dir.path()}) == LinesOf(records));
 }
+
+TEST_CASE("a segment whose WAL still exists waits for the next compaction", "[compactor]") {
+  TempDir dir;
+  StoreLayout layout(dir.path());
+  auto records = BuildStore(layout);
+  // kpid crashed between publishing z9-0005 and unlinking its WAL.
+  auto sealed = HourRecords("z9", 1, 20, kHourA);
+  WriteSegment(layout, "z9", 5, sealed);
+  const std::string wal = WriteWal(layout, "z9", 5, sealed);
+  records.insert(records.end(), sealed.begin(), sealed.end());
+
+  CompactResult result;
+  REQUIRE(Compactor(Options(dir.path())).Run(&result).ok());
+  REQUIRE(result.hours.size() == 2);
+  CHECK(result.hours[0].inputs == 6);
+  CHECK(SegmentNames(layout, kHourA) ==
+        std::vector<std::string>{"compact-0000000000000001.kpi.zst", "z9-0000000000000005.kpi.zst"});
+  CHECK(ReadLines({dir.path()}) == LinesOf(records));
+
+  boost::filesystem::remove(wal);  // kpid's recovery
+  REQUIRE(Compactor(Options(dir.path())).Run(&result).ok());
+  CHECK(SegmentNames(layout, kHourA).size() == 1);
+  CHECK(ReadLines({dir.path()}) == LinesOf(records));
+}
