@@ -80,6 +80,7 @@ class HttpServer {
   std::atomic<bool> stopping_{false};
   int port_ = 0;
   int read_port_ = 0;
+  int last_socket_ = -1;  // the listening socket httplib's last bind created
 };
 
 }  // namespace kpi

@@ -36,7 +36,7 @@ struct ServerOptions {
   // Listeners and HTTP.
   std::string listen = "127.0.0.1:8080";
   std::string read_listen;  // empty: the read API and /metrics share `listen`
-  int threads = 16;
+  int threads = 64;
   size_t keep_alive_max = 1000;
   int64_t read_timeout_ms = 5000;
   int64_t write_timeout_ms = 5000;
