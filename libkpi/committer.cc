@@ -30,6 +30,7 @@ bool BodyStartsWithTimestamp(std::string_view body, int64_t timestamp_ms) {
 }  // namespace
 
 using committer_internal::kIdleBeforeSealMs;
+constexpr uint64_t kAlwaysPrefillBytes = 512 << 10;
 using committer_internal::WalEnd;
 
 // ---------------------------------------------------------------- open/close
@@ -119,8 +120,12 @@ Status Committer::Impl::Enqueue(CommitRequest* request) {
   queue_.push_back(request);
   queued_records_ += n;
   stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
+  lock.unlock();
   if (wake) work_cv_.notify_one();
-  request->cv.wait(lock, [request] { return request->done; });
+  // Waiting on the request's own mutex: answering a group does not make
+  // every woken caller queue up again behind the committer's mutex.
+  std::unique_lock<std::mutex> done_lock(request->done_mu);
+  request->cv.wait(done_lock, [request] { return request->done; });
   return request->status;
 }
 
@@ -315,20 +320,26 @@ void Committer::Impl::RotateFullWals() {
 }
 
 void Committer::Impl::Complete(const std::vector<CommitRequest*>& requests) {
-  uint64_t committed = 0;
-  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t committed = 0, answered = 0;
   for (CommitRequest* r : requests) {
-    queued_records_ -= r->records->size();
+    answered += r->records->size();
     if (r->status.ok()) {
       committed += r->records->size();
     } else {
       r->ids->clear();
     }
-    r->done = true;
-    r->cv.notify_one();  // under the lock: the request lives on its caller's stack
   }
-  stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_records_ -= answered;
+    stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
+  }
   stats_.records_committed.fetch_add(committed, std::memory_order_relaxed);
+  for (CommitRequest* r : requests) {
+    std::lock_guard<std::mutex> lock(r->done_mu);
+    r->done = true;
+    r->cv.notify_one();  // under its lock: the request lives on its caller's stack
+  }
 }
 
 void Committer::Impl::Release(const std::vector<SyncWaiter*>& released) {
@@ -358,6 +369,11 @@ Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
     std::lock_guard<std::mutex> lock(mu_);
     open_keys_.erase(key);
     return s;
+  }
+  // always: every answer waits for an fdatasync, which is far cheaper over
+  // blocks the file already has (wal.h set_prefill).
+  if (options_.sync == SyncMode::kAlways) {
+    created->set_prefill(kAlwaysPrefillBytes, options_.wal_max_bytes);
   }
   *writer = created.get();
   const int64_t now = NowMs();

@@ -45,7 +45,8 @@ struct OpenWalFile {
 struct CommitRequest : SyncWaiter {
   std::vector<PendingRecord>* records = nullptr;
   std::vector<RecordId>* ids = nullptr;
-  bool done = false;  // guarded by Impl::mu_
+  std::mutex done_mu;
+  bool done = false;  // guarded by done_mu
   std::condition_variable cv;
 };
 

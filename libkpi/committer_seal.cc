@@ -60,7 +60,10 @@ Status Committer::Impl::SealClosedWals() {
     }
     SealResult result;
     const Status s = SealWal(layout_, f.path, seal_options, &result);
-    if (result.torn_bytes > 0) {
+    if (result.torn_bytes > 0 && result.zero_tail) {
+      LogInfo(f.path + ": cut " + std::to_string(result.torn_bytes) +
+              " bytes of zeros past the last record (preallocated in sync mode always)");
+    } else if (result.torn_bytes > 0) {
       stats_.recovered_torn_bytes.fetch_add(result.torn_bytes, std::memory_order_relaxed);
       LogWarn(f.path + ": dropped a torn tail of " + std::to_string(result.torn_bytes) +
               " bytes (" + result.tail_problem + "); it was never acknowledged");

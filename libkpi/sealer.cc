@@ -86,6 +86,7 @@ Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* p
   if (scan.valid_bytes < scan.file_bytes) {
     result->torn_bytes = scan.file_bytes - scan.valid_bytes;
     result->tail_problem = scan.tail_problem;
+    result->zero_tail = scan.zero_tail;
     KPI_RETURN_IF_ERROR(FileSystem::Default()->TruncateFile(wal_path, scan.valid_bytes));
   }
   return Status::OK();

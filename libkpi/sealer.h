@@ -41,6 +41,7 @@ struct SealResult {
   uint64_t records = 0;         // records in the WAL's valid prefix
   uint64_t torn_bytes = 0;      // cut off the WAL's end (wal.md §4)
   std::string tail_problem;     // why, with the offset, when torn_bytes > 0
+  bool zero_tail = false;       // the bytes cut were zeros (wal.h set_prefill)
   bool already_sealed = false;  // the segment existed; only the WAL was deleted
 };
 

@@ -132,8 +132,23 @@ class FdCloser {
 
 std::string At(uint64_t offset) { return "offset " + std::to_string(offset) + ": "; }
 
+// True if [offset, end) of the file holds only zero bytes.
+bool AllZeros(ScanWindow* window, uint64_t offset, uint64_t end) {
+  while (offset < end) {
+    const char* data;
+    size_t got;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(kScanChunk, end - offset));
+    if (!window->Get(offset, n, &data, &got).ok() || got == 0) return false;
+    for (size_t i = 0; i < got; ++i) {
+      if (data[i] != 0) return false;
+    }
+    offset += got;
+  }
+  return true;
+}
+
 // Scans the frames of §3 from the header's end; stops at the first invalid
-// frame (§4) and says why in result->tail_problem.
+// frame (§4) and says why in result->tail_problem (unless only zeros follow).
 Status ScanFrames(ScanWindow* window, const std::function<bool(const WalRecord&)>& fn,
                   WalScanResult* result) {
   uint64_t offset = kHeaderSize;
@@ -148,7 +163,11 @@ Status ScanFrames(ScanWindow* window, const std::function<bool(const WalRecord&)
     }
     const uint32_t len = DecodeFixed32(h + 4);
     if (!PayloadLengthValid(len)) {
-      result->tail_problem = At(offset) + "invalid payload length " + std::to_string(len);
+      if (len == 0 && AllZeros(window, offset, result->file_bytes)) {
+        result->zero_tail = true;
+      } else {
+        result->tail_problem = At(offset) + "invalid payload length " + std::to_string(len);
+      }
       break;
     }
     const char* frame;
@@ -237,10 +256,29 @@ void WalWriter::AddFrame(int64_t timestamp_ms, uint64_t seq,
   EncodeFixed32(&frame_[start], crc);
 }
 
+// Zeros up to `end` + prefill_bytes_, with pwrite (the file offset, where
+// Append writes, stays put). Failing to write zeros (a full disk) is no
+// error: the frames are then appended as without prefill.
+void WalWriter::Prefill(uint64_t end) {
+  if (prefill_bytes_ == 0 || end <= prefilled_end_) return;
+  static const std::string kZeros(64 << 10, '\0');
+  uint64_t at = std::max(prefilled_end_, file_->Size());
+  const uint64_t to = std::min(end + prefill_bytes_, prefill_limit_);
+  while (at < to) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(kZeros.size(), to - at));
+    const ssize_t written = ::pwrite(file_->fd(), kZeros.data(), n, static_cast<off_t>(at));
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) break;
+    at += static_cast<uint64_t>(written);
+    prefilled_end_ = at;
+  }
+}
+
 Status WalWriter::Flush() {
   if (!broken_.ok()) return broken_;
   if (frame_.empty()) return Status::OK();
   const uint64_t before = file_->Size();
+  Prefill(before + frame_.size());
   Status s = file_->Append(frame_);
   frame_.clear();
   if (frame_.capacity() > kKeepBufferBytes) std::string().swap(frame_);
@@ -250,6 +288,7 @@ Status WalWriter::Flush() {
   }
   // Cut any partial frame away so the file ends on a frame boundary.
   const Status truncated = file_->Truncate(before);
+  prefilled_end_ = before;
   if (!(truncated.ok() && s.IsNoSpace())) broken_ = s;
   return s;
 }
@@ -272,6 +311,11 @@ Status WalWriter::Sync() {
 
 Status WalWriter::Close() {
   Status s = Flush();
+  if (prefilled_end_ > file_->Size()) {
+    const Status cut = file_->Truncate(file_->Size());  // the zeros ahead
+    if (s.ok()) s = cut;
+    prefilled_end_ = 0;
+  }
   const Status closed = file_->Close();
   return s.ok() ? closed : s;
 }
