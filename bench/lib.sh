@@ -14,7 +14,7 @@
 #                  build-bench, else build, under the source tree)
 #   KPI_BENCH_RESULTS  JSON lines file to append to (default
 #                  $KPI_BUILD_DIR/bench-results.jsonl)
-#   KPI_BENCH_TMP  where stores are written (default /tmp; must be a disk
+#   KPI_BENCH_TMP  where stores are written (default /var/tmp; must be a disk
 #                  file system for the sync figures to mean anything)
 
 set -euo pipefail
@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$QUICK" = 1 ] && RUNS=1
 
-BENCH_WORK=$(mktemp -d "${KPI_BENCH_TMP:-/tmp}/kpi-bench.XXXXXX")
+BENCH_WORK=$(mktemp -d "${KPI_BENCH_TMP:-/var/tmp}/kpi-bench.XXXXXX")
 BENCH_PIDS=()
 bench_cleanup() {
   local pid
@@ -117,6 +117,7 @@ gen_bodies() {
 start_kpid() {
   local data=$1 log=$2
   shift 2
+  : >"$log"  # before the background kpid opens it: sed reads it at once
   "$KPID" --data-dir "$data" --listen 127.0.0.1:0 --min-free-bytes 0 --writer-id bench \
     "$@" >"$log" 2>&1 &
   KPID_PID=$!
