@@ -22,6 +22,9 @@ struct RecordPointer {
   int64_t timestamp_ms;
   uint64_t seq;
   uint64_t offset;
+  uint32_t length;  // of the payload
+
+  uint64_t frame_end() const { return offset + wal::kFrameHeaderSize + length; }
 
   // Seqs of one WAL share its writer, so seq order is id order.
   bool operator<(const RecordPointer& o) const {
@@ -72,7 +75,8 @@ Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* p
   KPI_RETURN_IF_ERROR(wal::ScanWal(
       wal_path,
       [pointers](const wal::WalRecord& r) {
-        pointers->push_back(RecordPointer{r.timestamp_ms, r.seq, r.offset});
+        pointers->push_back(RecordPointer{r.timestamp_ms, r.seq, r.offset,
+                                          static_cast<uint32_t>(r.json.size())});
         return true;
       },
       &scan));
@@ -92,6 +96,54 @@ Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* p
   return Status::OK();
 }
 
+// Reads the records back in sorted order. Records that also follow each
+// other in the file (a WAL written in order-key order, the usual case) are
+// read with one pread per run of up to kRunBytes, not two preads each: the
+// seal of a 64 MiB WAL made 120k read calls, a third of its time in the
+// kernel. Memory: one run (at least one frame).
+class SortedReadBack {
+ public:
+  SortedReadBack(int fd, const std::string& path, const std::vector<RecordPointer>& pointers)
+      : fd_(fd), path_(path), pointers_(pointers) {}
+
+  Status Read(size_t i, wal::WalRecord* record) {
+    const RecordPointer& p = pointers_[i];
+    if (p.offset < start_ || p.frame_end() > start_ + buf_.size()) KPI_RETURN_IF_ERROR(Fill(i));
+    const std::string_view frame(buf_.data() + (p.offset - start_), p.frame_end() - p.offset);
+    return wal::DecodeFrame(path_, p.offset, frame, record);
+  }
+
+ private:
+  static constexpr uint64_t kRunBytes = 256 << 10;
+
+  Status Fill(size_t i) {
+    start_ = pointers_[i].offset;
+    uint64_t end = pointers_[i].frame_end();
+    for (size_t j = i + 1; j < pointers_.size() && pointers_[j].offset == end &&
+                           pointers_[j].frame_end() - start_ <= kRunBytes;
+         ++j) {
+      end = pointers_[j].frame_end();
+    }
+    buf_.resize(end - start_);
+    for (size_t done = 0; done < buf_.size();) {
+      const ssize_t n = ::pread(fd_, buf_.data() + done, buf_.size() - done,
+                                static_cast<off_t>(start_ + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::FromErrno(errno, "pread " + path_);
+      if (n == 0) return Status::Corruption(path_ + ": offset " + std::to_string(start_ + done) +
+                                            ": the file ended during a seal");
+      done += static_cast<size_t>(n);
+    }
+    return Status::OK();
+  }
+
+  const int fd_;
+  const std::string& path_;
+  const std::vector<RecordPointer>& pointers_;
+  uint64_t start_ = 0;
+  std::string buf_;
+};
+
 Status WriteSegment(const std::string& wal_path, const std::string& segment_path,
                     const FileKey& key, const SealOptions& options,
                     const std::vector<RecordPointer>& pointers) {
@@ -108,9 +160,9 @@ Status WriteSegment(const std::string& wal_path, const std::string& segment_path
   Status s = writer.Open();
   RecordId id{key.writer, 0};
   wal::WalRecord record;
-  std::string json;
+  SortedReadBack read_back(fd, wal_path, pointers);
   for (size_t i = 0; s.ok() && i < pointers.size(); ++i) {
-    s = wal::ReadWalRecordAt(fd, wal_path, pointers[i].offset, &record, &json);
+    s = read_back.Read(i, &record);
     id.seq = record.seq;
     if (s.ok()) s = writer.Add(record.timestamp_ms, id, record.json);
   }

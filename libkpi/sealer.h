@@ -12,8 +12,9 @@
 //     names it as superseded, is just deleted;
 //   - a WAL whose header is cut short never held a record and is deleted;
 //   - a leftover ".<segment>.tmp" is removed before writing.
-// Memory: 24 bytes per record (timestamp, seq, offset) plus one block; the
-// records are read back one at a time with pread in sorted order.
+// Memory: 32 bytes per record (timestamp, seq, offset, length) plus one
+// block; the records are read back in sorted order with pread, one call per
+// run of records that also follow each other in the file (up to 256 KiB).
 //
 // The caller guarantees that nobody appends to the WAL meanwhile (kpid's
 // committer seals only files its commit thread has closed).

@@ -342,6 +342,30 @@ Status ScanWal(const std::string& path, const std::function<bool(const WalRecord
   return ScanFrames(&window, fn, result);
 }
 
+Status DecodeFrame(const std::string& path, uint64_t offset, std::string_view frame,
+                   WalRecord* record) {
+  if (frame.size() < kFrameHeaderSize) {
+    return Status::Corruption(path + ": " + At(offset) + "frame header cut short");
+  }
+  const uint32_t len = DecodeFixed32(frame.data() + 4);
+  if (!PayloadLengthValid(len)) {
+    return Status::Corruption(path + ": " + At(offset) + "invalid payload length " +
+                              std::to_string(len));
+  }
+  if (frame.size() < kFrameHeaderSize + len) {
+    return Status::Corruption(path + ": " + At(offset) + "frame cut short");
+  }
+  const std::string_view payload = frame.substr(kFrameHeaderSize, len);
+  if (!FrameChecksumMatches(frame.data(), payload)) {
+    return Status::Corruption(path + ": " + At(offset) + "frame checksum mismatch");
+  }
+  record->offset = offset;
+  record->timestamp_ms = static_cast<int64_t>(DecodeFixed64(frame.data() + 8));
+  record->seq = DecodeFixed64(frame.data() + 16);
+  record->json = payload;
+  return Status::OK();
+}
+
 Status ReadWalRecordAt(int fd, const std::string& path, uint64_t offset, WalRecord* record,
                        std::string* json) {
   char h[kFrameHeaderSize];

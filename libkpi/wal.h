@@ -120,6 +120,11 @@ Status ScanWal(const std::string& path, const std::function<bool(const WalRecord
 
 // Reads the frame at `offset` (as returned by ScanWal) into `json`, checking
 // its crc32c. Used to read records back in another order.
+// Decodes the frame that starts `frame` (read from `offset` of `path`),
+// checking its length and crc32c; `frame` must hold at least the whole frame.
+// record->json points into `frame`. Corruption names the path and offset.
+Status DecodeFrame(const std::string& path, uint64_t offset, std::string_view frame,
+                   WalRecord* record);
 Status ReadWalRecordAt(int fd, const std::string& path, uint64_t offset, WalRecord* record,
                        std::string* json);
 
