@@ -61,8 +61,9 @@ TEST_CASE("100k realistic records round trip through a segment in order") {
     }
   }
   CHECK(next == records.size());
-  // The header probe, the footer, then the index and every block exactly once.
-  CHECK(reader->bytes_read() == 512 + segment::kFooterSize + reader->file_size() -
+  // The header probe (64 bytes), the footer, then the index and every block
+  // exactly once.
+  CHECK(reader->bytes_read() == 64 + segment::kFooterSize + reader->file_size() -
                                     reader->blocks()[0].offset);
 }
 
