@@ -10,7 +10,7 @@ RECORDS=6000 HOURS=4
 STORE=$BENCH_WORK/store
 for writer in a1 b2; do
   seed=1
-  [ "$writer" = b2 ] && seed=2
+  [ "$writer" = b2 ] && seed=1001  # distinct hours: seed + hour never repeats the other writer's
   mkstore "$STORE" --records $((RECORDS / 2)) --hours "$HOURS" --writer "$writer" \
     --seed "$seed"
 done

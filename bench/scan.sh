@@ -6,7 +6,7 @@
 # time is reported too (a note; no limit to hold it to).
 #   bench/scan.sh [--quick]
 source "$(dirname "$0")/lib.sh"
-DAYS=30 PER_HOUR=100
+DAYS=30 PER_HOUR=300
 [ "$QUICK" = 1 ] && DAYS=2 PER_HOUR=5
 STORE=$BENCH_WORK/store
 mkstore "$STORE" --records $((DAYS * 24 * PER_HOUR)) --hours $((DAYS * 24)) --from 2026-11-01
