@@ -17,6 +17,7 @@
 
 #include "libkpi/committer.h"
 #include "libkpi/compactor.h"
+#include "libkpi/purger.h"
 #include "libkpi/record_stream.h"
 #include "libkpi/wal.h"
 #include "tests/unit/segment_test_util.h"
@@ -449,6 +450,64 @@ TEST_CASE("a compaction failing at every step leaves every record readable exact
     std::vector<ListedFile> segments;
     REQUIRE(StoreLayout(dir.path()).ListSegments(kMinTimeMs, kMaxTimeMs, &segments).ok());
     CHECK(segments.size() == 1);
+  }
+}
+
+TEST_CASE("a purge failing at every step removes whole hours or leaves them readable") {
+  // Two hours: the older is purged, the newer must stay untouched.
+  const auto write_store = [](const std::string& dir) {
+    std::vector<Record> kept = WriteInputSegments(dir);
+    StoreLayout layout(dir);
+    segment::Header older = test::TestHeader("a1", 9);
+    older.hour_ms = test::kTestHour - kMsPerHour;
+    std::vector<Record> old_records;
+    for (uint64_t seq : {9, 10}) {
+      std::vector<Record> old_records;
+      for (uint64_t i = 1; i <= 20; ++i) {
+        Record r;
+        r.timestamp_ms = older.hour_ms;
+        r.id = RecordId{"a1", seq * 1000 + i};
+        r.json = "{\"_id\":\"" + r.id.ToString() + "\",\"timestamp\":" +
+                 std::to_string(older.hour_ms) + "}";
+        old_records.push_back(r);
+      }
+      older.seq = seq;
+      REQUIRE(test::WriteSegment(layout.SegmentPath({older.hour_ms, "a1", seq}), older, {},
+                                 old_records)
+                  .ok());
+    }
+    return kept;
+  };
+  PurgeOptions options;
+  options.before_ms = test::kTestHour;
+  options.now_ms = test::kTestHour + 10 * kMsPerHour;
+  uint64_t steps = 0;
+  {
+    testing::TempDir dir;
+    static_cast<void>(write_store(dir.path()));
+    options.data_dirs = {dir.path()};
+    ScopedFaultInjection faults;
+    PurgeResult result;
+    REQUIRE(Purger(options).Run(&result).ok());
+    REQUIRE(result.segments_removed == 2);
+    steps = faults->calls(FsOp::kAny);
+  }
+  REQUIRE(steps >= 3);
+  for (uint64_t n = 1; n <= steps; ++n) {
+    CAPTURE(n);
+    testing::TempDir dir;
+    const std::vector<Record> kept = write_store(dir.path());
+    options.data_dirs = {dir.path()};
+    ScopedFaultInjection faults;
+    faults->Inject({FsOp::kAny, n, false, EIO, 0, ""});
+    PurgeResult failed;
+    static_cast<void>(Purger(options).Run(&failed));
+    CHECK(faults->faults_injected() == 1);
+    Count(faults.fs());
+    faults->ClearFaults();
+    PurgeResult again;
+    REQUIRE(Purger(options).Run(&again).ok());
+    CheckEveryRecordOnce(dir.path(), kept);  // the newer hour, whole; the older, gone
   }
 }
 
