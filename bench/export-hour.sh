@@ -28,5 +28,5 @@ for ((run = 1; run <= RUNS; run++)); do
   echo "  run $run: from $DAYS days ${KPI[-1]} ms, alone ${LIMIT[-1]} ms" >&2
 done
 kpi=$(median "${KPI[@]}") limit=$(median "${LIMIT[@]}")
-report export-hour-of-30-days "$kpi" "$limit" ms "$(calc "$kpi / $limit")" "<=" 1.2 \
+report export-hour-of-30-days "$kpi" "$limit" ms "$(paired_ratio "${KPI[*]}" "${LIMIT[*]}")" "<=" 1.2 \
   "$(wc -l <"$BENCH_WORK/small.jsonl") records in the hour, $((DAYS * 24)) hours in the store"

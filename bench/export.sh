@@ -23,7 +23,7 @@ for ((run = 1; run <= RUNS; run++)); do
   echo "  run $run: kpictl export ${KPI[-1]} MB/s, zstd -dc ${LIMIT[-1]} MB/s" >&2
 done
 kpi=$(median "${KPI[@]}") limit=$(median "${LIMIT[@]}")
-report export-all "$kpi" "$limit" MB/s "$(calc "$kpi / $limit")" ">=" 0.8 \
+report export-all "$kpi" "$limit" MB/s "$(paired_ratio "${KPI[*]}" "${LIMIT[*]}")" ">=" 0.8 \
   "$RECORDS records, $((bytes / 1000000)) MB of JSON lines, $(store_bytes "$STORE") B stored"
 
 peak=0

@@ -87,7 +87,7 @@ limit=$(median "${LIMIT_RATES[@]}")
 p99=$(median "${P99S[@]}")
 unit=requests/s
 [ "$BATCH" != 1 ] && unit=records/s
-report "ingest-$FIGURE" "$kpi" "$limit" "$unit" "$(calc "$kpi / $limit")" ">=" "$TARGET" \
+report "ingest-$FIGURE" "$kpi" "$limit" "$unit" "$(paired_ratio "${KPI_RATES[*]}" "${LIMIT_RATES[*]}")" ">=" "$TARGET" \
   "p99 ${p99} ms;$NOTES"
 if [ "$FIGURE" = batch ]; then
   report "ingest-$FIGURE-p99" "$p99" "" ms "$p99" "<=" 10

@@ -82,8 +82,19 @@ seconds_of() {
 
 calc() { awk "BEGIN { printf \"%.4g\n\", $* }"; }
 
+# paired_ratio "KPI..." "LIMIT...": the median of kpi/limit per run. Each
+# run measures both sides back to back, so on a machine whose load drifts the
+# paired ratios scatter less than the ratio of the two medians.
+paired_ratio() {
+  local -a kpi=($1) limit=($2) ratios=()
+  local i
+  for i in "${!kpi[@]}"; do ratios+=("$(calc "${kpi[$i]} / ${limit[$i]}")"); done
+  calc "$(median "${ratios[@]}")"
+}
+
 # report FIGURE KPI LIMIT UNIT RATIO OP TARGET [NOTE]
-#   prints both sides, the ratio and the target, and appends a JSON line.
+#   prints both sides (medians), the ratio (paired_ratio) and the target,
+#   and appends a JSON line.
 #   OP is ">=" or "<=": the ratio must be OP TARGET (with an empty LIMIT the
 #   KPI value itself is held to TARGET).
 report() {

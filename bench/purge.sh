@@ -30,5 +30,5 @@ for ((run = 1; run <= RUNS; run++)); do
   rm -rf "$a" "$b"
 done
 kpi=$(median "${KPI[@]}") limit=$(median "${LIMIT[@]}")
-report purge-10k-segments "$kpi" "$limit" s "$(calc "$kpi / $limit")" "<=" 2 \
+report purge-10k-segments "$kpi" "$limit" s "$(paired_ratio "${KPI[*]}" "${LIMIT[*]}")" "<=" 2 \
   "$REMOVE of $((REMOVE + KEEP)) segments removed"

@@ -4,11 +4,17 @@
 #   bench/run-all.sh [--quick] [--runs N]
 set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+SUMMARY=$(mktemp)
+trap 'rm -f "$SUMMARY"' EXIT
 failed=0
+echo "kpi benchmarks on $(hostname), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for figure in "ingest.sh batch" "ingest.sh always" "ingest.sh batch20" "ingest.sh nginx" \
     seal.sh compact.sh export.sh export-hour.sh scan.sh purge.sh; do
   echo "== bench/$figure" >&2
   # shellcheck disable=SC2086 # script and its argument
-  bash "$BENCH_DIR"/$figure "$@" || { echo "bench/$figure FAILED" >&2; failed=1; }
+  bash "$BENCH_DIR"/$figure "$@" | tee -a "$SUMMARY" || { echo "bench/$figure FAILED" >&2; failed=1; }
 done
+echo >&2
+echo "== summary (medians; ratio = kpi / limit)" >&2
+cat "$SUMMARY" >&2
 exit $failed

@@ -29,5 +29,5 @@ for ((run = 1; run <= RUNS; run++)); do
   echo "  run $run: seal ${KPI[-1]} MB/s, zstd -3 ${LIMIT[-1]} MB/s" >&2
 done
 kpi=$(median "${KPI[@]}") limit=$(median "${LIMIT[@]}")
-report seal "$kpi" "$limit" MB/s "$(calc "$kpi / $limit")" ">=" 0.8 \
+report seal "$kpi" "$limit" MB/s "$(paired_ratio "${KPI[*]}" "${LIMIT[*]}")" ">=" 0.8 \
   "$RECORDS records, $((bytes / 1000000)) MB of JSON lines"
