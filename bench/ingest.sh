@@ -13,6 +13,11 @@
 #                             limit lifted) in front of kpid; limit: nginx alone
 #   [--quick] [--runs N]      (see lib.sh)
 #
+# The batch figure also measures, in each run, the two ceilings kpid is
+# bounded by (bench/kpid-ceiling.cpp): cpp-httplib with kpid's transport
+# settings answering without work (ingest-ceiling-httplib), and kpid's HTTP
+# and ingest code with a sink that drops records (ingest-ceiling-no-storage).
+#
 # Each run starts kpid on a fresh store, warms it up for 1 s, measures both
 # sides for DURATION (5 s) back to back, and stops kpid; kpid's peak RSS
 # (VmHWM) under the load is reported as well, held to 64 MiB.
@@ -52,7 +57,26 @@ proxy_site() {  # proxy_site PORT UPSTREAM > FILE
     -e '/limit_req/d' "$SRC_DIR/packaging/nginx/kpid.conf"
 }
 
-KPI_RATES=() LIMIT_RATES=() P99S=() RSS=() NOTES=""
+# measure_ceiling MODE: requests/s of `kpid-ceiling --mode MODE`.
+measure_ceiling() {
+  local out=$BENCH_WORK/ceiling-$1.out pid port= i
+  "$KPI_BUILD_DIR/bench/kpid-ceiling" --mode "$1" --data-dir "$BENCH_WORK" \
+    --listen 127.0.0.1:0 >"$out" 2>&1 &
+  pid=$!
+  BENCH_PIDS+=("$pid")
+  for ((i = 0; i < 200; i++)); do
+    port=$(sed -n 's/^port //p' "$out")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  [ -n "$port" ] || { cat "$out" >&2; die "kpid-ceiling --mode $1 did not listen"; }
+  wrk_post "$port" 1s "$BODIES" >/dev/null  # warm-up
+  read -r rate _ _ <<<"$(wrk_post "$port" "$DURATION" "$BODIES")"
+  stop_pid "$pid"
+  echo "$rate"
+}
+
+KPI_RATES=() LIMIT_RATES=() P99S=() RSS=() NOTES="" EMPTY_RATES=() NO_STORAGE_RATES=()
 for ((run = 1; run <= RUNS; run++)); do
   store=$BENCH_WORK/store-$run
   start_kpid "$store" "$BENCH_WORK/kpid-$run.log" --sync "$SYNC" --max-batch 100
@@ -80,6 +104,11 @@ for ((run = 1; run <= RUNS; run++)); do
   fi
   KPI_RATES+=("$rate") LIMIT_RATES+=("$limit") P99S+=("$p99")
   echo "  run $run: kpid $rate/s (p99 $p99 ms, peak RSS ${RSS[-1]} KiB), limit $limit/s" >&2
+  if [ "$FIGURE" = batch ]; then
+    EMPTY_RATES+=("$(measure_ceiling empty)") NO_STORAGE_RATES+=("$(measure_ceiling no-storage)")
+    echo "  run $run: ceilings: httplib alone ${EMPTY_RATES[-1]}/s," \
+      "kpid without storage ${NO_STORAGE_RATES[-1]}/s" >&2
+  fi
 done
 
 kpi=$(median "${KPI_RATES[@]}")
@@ -91,6 +120,12 @@ report "ingest-$FIGURE" "$kpi" "$limit" "$unit" "$(paired_ratio "${KPI_RATES[*]}
   "p99 ${p99} ms;$NOTES"
 if [ "$FIGURE" = batch ]; then
   report "ingest-$FIGURE-p99" "$p99" "" ms "$p99" "<=" 10
+  report ingest-ceiling-httplib "$(median "${EMPTY_RATES[@]}")" "$limit" requests/s \
+    "$(paired_ratio "${EMPTY_RATES[*]}" "${LIMIT_RATES[*]}")" ">=" "$TARGET" \
+    "cpp-httplib alone with kpid's settings, answering without work"
+  report ingest-ceiling-no-storage "$(median "${NO_STORAGE_RATES[@]}")" "$limit" requests/s \
+    "$(paired_ratio "${NO_STORAGE_RATES[*]}" "${LIMIT_RATES[*]}")" ">=" "$TARGET" \
+    "kpid's HTTP and ingest code, records dropped instead of stored"
 fi
 rss_mib=$(calc "$(printf '%s\n' "${RSS[@]}" | sort -n | tail -n 1) / 1024")
 report "kpid-peak-rss-$FIGURE" "$rss_mib" "" MiB "$rss_mib" "<=" 64 "VmHWM, the largest of the runs"

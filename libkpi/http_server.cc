@@ -101,23 +101,34 @@ HttpServer::HttpServer(const ServerOptions& options, IngestService* ingest, Metr
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::ConfigureCommon(httplib::Server* server) {
-  const int threads = options_.threads;
+void ConfigureTransport(const ServerOptions& options, httplib::Server* server,
+                        int* listen_socket) {
+  const int threads = options.threads;
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->set_tcp_nodelay(true);
   // httplib's default adds SO_REUSEPORT, which lets a second kpid share the
   // port silently; SO_REUSEADDR alone only allows a quick restart.
-  server->set_socket_options([this](int sock) {
+  server->set_socket_options([listen_socket](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    last_socket_ = sock;
+    *listen_socket = sock;
   });
-  server->set_keep_alive_max_count(options_.keep_alive_max);
-  server->set_keep_alive_timeout(std::max<int64_t>(1, options_.read_timeout_ms / 1000));
-  server->set_read_timeout(options_.read_timeout_ms / 1000,
-                           (options_.read_timeout_ms % 1000) * 1000);
-  server->set_write_timeout(options_.write_timeout_ms / 1000,
-                            (options_.write_timeout_ms % 1000) * 1000);
+  server->set_keep_alive_max_count(options.keep_alive_max);
+  server->set_keep_alive_timeout(std::max<int64_t>(1, options.read_timeout_ms / 1000));
+  server->set_read_timeout(options.read_timeout_ms / 1000,
+                           (options.read_timeout_ms % 1000) * 1000);
+  server->set_write_timeout(options.write_timeout_ms / 1000,
+                            (options.write_timeout_ms % 1000) * 1000);
+}
+
+void RaiseListenBacklog(int listen_socket) {
+  // Linux lets listen() be called again on a listening socket to raise
+  // its backlog (see kListenBacklog).
+  if (listen_socket >= 0) ::listen(listen_socket, kListenBacklog);
+}
+
+void HttpServer::ConfigureCommon(httplib::Server* server) {
+  ConfigureTransport(options_, server, &last_socket_);
   server->set_payload_max_length(options_.max_body);
   const uint64_t max_body = options_.max_body;
   const httplib::Server::HandlerWithResponse error_handler =
@@ -230,9 +241,7 @@ Status HttpServer::BindOne(const std::string& address, const char* option,
     bound = server->bind_to_port(host, *port);
   }
   if (bound) {
-    // Linux lets listen() be called again on a listening socket to raise
-    // its backlog (see kListenBacklog).
-    if (last_socket_ >= 0) ::listen(last_socket_, kListenBacklog);
+    RaiseListenBacklog(last_socket_);
     return Status::OK();
   }
   return Status::IOError(std::string(option) + ": cannot listen on " + address +

@@ -38,6 +38,17 @@ class ReadApi;
 // when statvfs fails.
 int64_t FreeDiskBytes(const std::string& path);
 
+// The transport settings kpid gives every listener: --threads workers,
+// TCP_NODELAY, SO_REUSEADDR (never SO_REUSEPORT), keep-alive and timeouts
+// from `options`. httplib reports the listening socket it creates through
+// `listen_socket`, which must outlive the server. Shared with
+// bench/kpid-ceiling, which measures this transport without kpid's work.
+void ConfigureTransport(const ServerOptions& options, httplib::Server* server,
+                        int* listen_socket);
+
+// Raises a bound listening socket's backlog past httplib's 5; a no-op for -1.
+void RaiseListenBacklog(int listen_socket);
+
 class HttpServer {
  public:
   // `stats` may be null (no committer figures in /metrics); `read_api` may

@@ -5,7 +5,7 @@
 # hand with bench/run-all.sh, see bench/README.md).
 set -u
 : "${KPID:?}" "${KPICTL:?}" "${KPI_SOURCE_DIR:?}" "${KPI_BINARY_DIR:?}"
-for tool in kpi-gen kpi-mkstore kpi-seal parse_limit; do
+for tool in kpi-gen kpi-mkstore kpi-seal parse_limit kpid-ceiling; do
   [ -x "$KPI_BINARY_DIR/bench/$tool" ] || { echo "skip: bench/$tool is not built"; exit 77; }
 done
 WORK=$(mktemp -d /tmp/bench-smoke.XXXXXX)
