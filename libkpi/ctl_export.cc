@@ -34,18 +34,22 @@ uint64_t EstimateInputBytes(const std::vector<std::string>& data_dirs, const Tim
   return total;
 }
 
+Status OpenExportOutput(const ExportArgs& args, std::unique_ptr<OutputSink>* out) {
+  if (args.output.empty() || args.output == "-") {
+    *out = OutputSink::Stdout();
+    return Status::OK();
+  }
+  return OutputSink::OpenFile(args.output, args.zstd_level, out);
+}
+
 int RunExport(const ExportArgs& args) {
   Query query;
   ReadProblems problems;
   Status s = Query::Parse(args.query, NowMs(), &query);
   if (!s.ok()) return ReportAndExit(s, problems, args.query.quiet);
   std::unique_ptr<OutputSink> sink;
-  if (args.output.empty() || args.output == "-") {
-    sink = OutputSink::Stdout();
-  } else {
-    s = OutputSink::OpenFile(args.output, args.zstd_level, &sink);
-    if (!s.ok()) return ReportAndExit(s, problems, args.query.quiet);
-  }
+  s = OpenExportOutput(args, &sink);
+  if (!s.ok()) return ReportAndExit(s, problems, args.query.quiet);
   const bool show = ProgressLine::ShouldShow(args.progress);
   ProgressLine progress(show, show ? EstimateInputBytes(query.data_dirs, query.range) : 0);
   ExportResult result;

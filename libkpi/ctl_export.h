@@ -35,6 +35,10 @@ struct ExportResult {
 Status ExportRecords(Query* query, OutputSink* sink, ProgressLine* progress, ExportResult* result,
                      ReadProblems* problems);
 
+// Where the export goes: stdout for "" or "-", else args.output (zstd
+// compressed at args.zstd_level when it ends in .zst).
+Status OpenExportOutput(const ExportArgs& args, std::unique_ptr<OutputSink>* out);
+
 // Bytes of the segment and WAL files of `range`, for progress estimates.
 uint64_t EstimateInputBytes(const std::vector<std::string>& data_dirs, const TimeRange& range);
 

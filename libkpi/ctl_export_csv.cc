@@ -63,11 +63,7 @@ Status OpenCsvSink(const ExportArgs& args, const Schema& schema, Query* query,
   std::unique_ptr<CsvWriter> csv;
   KPI_RETURN_IF_ERROR(CsvWriter::Create(schema, &query->projection, &csv));
   std::unique_ptr<OutputSink> out;
-  if (args.output.empty() || args.output == "-") {
-    out = OutputSink::Stdout();
-  } else {
-    KPI_RETURN_IF_ERROR(OutputSink::OpenFile(args.output, args.zstd_level, &out));
-  }
+  KPI_RETURN_IF_ERROR(OpenExportOutput(args, &out));
   *sink = std::make_unique<CsvSink>(std::move(csv), std::move(out));
   return (*sink)->WriteHeader();
 }
