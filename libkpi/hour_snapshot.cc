@@ -22,33 +22,6 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The same failure with `from` replaced by `to` in its message.
-Status RenamedInMessage(const Status& s, const std::string& from, const std::string& to) {
-  std::string msg = s.message();
-  for (size_t at; (at = msg.find(from)) != std::string::npos;) msg.replace(at, from.size(), to);
-  switch (s.code()) {
-    case Status::Code::kOk:
-      return s;
-    case Status::Code::kNotFound:
-      return Status::NotFound(msg);
-    case Status::Code::kCorruption:
-      return Status::Corruption(msg);
-    case Status::Code::kInvalidArgument:
-      return Status::InvalidArgument(msg);
-    case Status::Code::kNoSpace:
-      return Status::NoSpace(msg);
-    case Status::Code::kBusy:
-      return Status::Busy(msg);
-    case Status::Code::kUnsupported:
-      return Status::Unsupported(msg);
-    case Status::Code::kAborted:
-      return Status::Aborted(msg);
-    case Status::Code::kIOError:
-      break;
-  }
-  return Status::IOError(msg);
-}
-
 struct HourListing {
   std::vector<ListedFile> wals;      // listed first (see the header)
   std::vector<ListedFile> segments;  // listed second
@@ -182,15 +155,9 @@ Status ScanWalReporting(const std::string& path, int fd,
                         const std::function<bool(const wal::WalRecord&)>& fn,
                         wal::WalScanResult* result, ReadProblems* problems) {
   using Severity = ReadProblem::Severity;
-  Status s;
-  if (fd >= 0) {
-    // wal::ScanWal takes a path; /proc/self/fd/N reaches the file we hold
-    // even after kpid sealed and unlinked it, which is the point of a snapshot.
-    const std::string via_fd = "/proc/self/fd/" + std::to_string(fd);
-    s = RenamedInMessage(wal::ScanWal(via_fd, fn, result), via_fd, path);
-  } else {
-    s = wal::ScanWal(path, fn, result);
-  }
+  // The fd, when held, reaches the file even after kpid sealed and unlinked
+  // it, which is the point of a snapshot.
+  const Status s = fd >= 0 ? wal::ScanWalFd(fd, path, fn, result) : wal::ScanWal(path, fn, result);
   if (s.IsCorruption()) {
     problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
     return Status::OK();

@@ -326,6 +326,12 @@ Status ScanWal(const std::string& path, const std::function<bool(const WalRecord
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, "open " + path);
   FdCloser closer(fd);
+  return ScanWalFd(fd, path, fn, result);
+}
+
+Status ScanWalFd(int fd, const std::string& path,
+                 const std::function<bool(const WalRecord&)>& fn, WalScanResult* result) {
+  *result = WalScanResult();
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "stat " + path);
   result->file_bytes = static_cast<uint64_t>(st.st_size);

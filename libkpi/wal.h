@@ -118,6 +118,13 @@ struct WalScanResult {
 Status ScanWal(const std::string& path, const std::function<bool(const WalRecord&)>& fn,
                WalScanResult* result);
 
+// The same on a descriptor the caller holds (reading from offset 0 with
+// pread, so the fd's position is untouched): readers keep a snapshot's WAL
+// open, and it stays readable after kpid seals and unlinks it. `path` only
+// names the file in errors.
+Status ScanWalFd(int fd, const std::string& path,
+                 const std::function<bool(const WalRecord&)>& fn, WalScanResult* result);
+
 // Reads the frame at `offset` (as returned by ScanWal) into `json`, checking
 // its crc32c. Used to read records back in another order.
 // Decodes the frame that starts `frame` (read from `offset` of `path`),

@@ -204,6 +204,25 @@ TEST_CASE("a damaged WAL header is Corruption naming the file") {
   REQUIRE(wal::ScanWal(f.dir.path() + "/missing.wal", nullptr, &missing).IsNotFound());
 }
 
+TEST_CASE("ScanWalFd reads a WAL through a held descriptor after it is unlinked") {
+  Fixture f;
+  const std::vector<uint64_t> ends = f.WriteRecords(3);
+  const std::string path = f.layout.WalPath(f.key);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(::unlink(path.c_str()) == 0);  // as kpid does once the WAL is sealed
+  std::vector<uint64_t> seqs;
+  wal::WalScanResult result;
+  REQUIRE(wal::ScanWalFd(fd, path, [&](const wal::WalRecord& r) {
+            seqs.push_back(r.seq);
+            return true;
+          }, &result).ok());
+  ::close(fd);
+  REQUIRE(seqs == std::vector<uint64_t>{2, 3, 4});
+  REQUIRE(result.valid_bytes == ends.back());
+  REQUIRE(result.key.writer == "a1");
+}
+
 TEST_CASE("Create refuses an existing WAL and Reopen appends after its end") {
   Fixture f;
   f.WriteRecords(1);
