@@ -196,6 +196,7 @@ Status StoreTail::FinishFromSegment(const FileKey& key, const Emit& emit, ReadPr
 
 Status StoreTail::NewestOfWriter(std::vector<std::pair<FileKey, std::string>> segments, size_t n,
                                  std::vector<TailRecord>* top, ReadProblems* problems) {
+  if (n == 0) return Status::OK();  // `tail -n 0`: nothing to read, and top stays empty
   std::sort(segments.begin(), segments.end(),
             [](const auto& a, const auto& b) { return a.first.seq > b.first.seq; });
   for (const auto& [key, path] : segments) {

@@ -93,6 +93,25 @@ TEST_CASE("tail starts with the newest records and follows appends, seals and ne
   CHECK(Poll(&tail, &seen).empty());
 }
 
+TEST_CASE("tail -n 0 on a store with segments prints nothing and follows what comes") {
+  // Start(0) once read the first entry of an empty "newest" list for each
+  // writer with segments: `kpictl tail -f -n 0` crashed on any sealed store.
+  kpi_test::TempDir dir;
+  kpi::StoreBuilder b(dir.path());
+  std::string path;
+  REQUIRE(b.WriteSegment({kPrevHour, "a1", 1}, Seqs("a1", 2, 10, kPrevHour), &path).ok());
+  REQUIRE(b.WriteSegment({kPrevHour, "b2", 1}, Seqs("b2", 2, 3, kPrevHour), &path).ok());
+  kpi::StoreTail tail({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
+  std::vector<kpi::TailRecord> newest;
+  kpi::ReadProblems problems;
+  REQUIRE(tail.Start(0, &newest, &problems).ok());
+  CHECK(newest.empty());
+  std::set<std::string> seen;
+  CHECK(Poll(&tail, &seen).empty());
+  REQUIRE(b.WriteSegment({kHour, "a1", 11}, Seqs("a1", 12, 13, kHour), &path).ok());
+  CHECK(Poll(&tail, &seen) == Seq{12, 13});
+}
+
 TEST_CASE("records flushed out of seq order across WALs are all printed once") {
   kpi_test::TempDir dir;
   kpi::StoreBuilder b(dir.path());
