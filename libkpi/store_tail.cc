@@ -51,6 +51,22 @@ void MergeArrivals(std::map<std::string, std::vector<TailRecord>>* by_writer,
   }
 }
 
+// The seq of the next file of key's writer and hour: key's records lie below it.
+uint64_t NextFileSeq(const FileKey& key, const std::vector<FileKey>& inputs,
+                     const std::map<FileKey, std::string>& wals,
+                     const std::map<FileKey, std::string>& segments, const TailCursor& cursor) {
+  uint64_t next = UINT64_MAX;
+  auto offer = [&](const FileKey& other) {
+    if (other.writer == key.writer && other.hour_ms == key.hour_ms && other.seq > key.seq)
+      next = std::min(next, other.seq);
+  };
+  for (const FileKey& other : inputs) offer(other);
+  for (const auto& [other, path] : wals) offer(other);
+  for (const auto& [other, path] : segments) offer(other);
+  for (const auto& [other, mark] : cursor.files) offer(other);
+  return next;
+}
+
 }  // namespace
 
 struct StoreTail::Followed {
@@ -79,12 +95,13 @@ Status StoreTail::ListWals(FileMap* wals) const {
   return Status::OK();
 }
 
-Status StoreTail::ListSegments(int64_t from_ms, int64_t to_ms, FileMap* segments) const {
+Status StoreTail::ListSegments(int64_t from_ms, int64_t to_ms, FileMap* segments,
+                               FileMap* compacted) const {
   for (const StoreLayout& layout : layouts_) {
     std::vector<ListedFile> files;
     KPI_RETURN_IF_ERROR(layout.ListSegments(from_ms, to_ms, &files));
     for (ListedFile& f : files) {
-      if (f.key.writer != kCompactWriterId) (*segments)[f.key] = std::move(f.path);
+      (*(f.key.writer == kCompactWriterId ? compacted : segments))[f.key] = std::move(f.path);
     }
   }
   return Status::OK();
@@ -133,9 +150,9 @@ Status StoreTail::Drain(Followed* f, const Emit& emit, ReadProblems* problems) {
   }
 }
 
-// The records of writer key.writer with seq > after_seq in a segment, by seq.
 Status StoreTail::ReadSegment(const std::string& path, const FileKey& key, uint64_t after_seq,
-                              std::vector<TailRecord>* out, ReadProblems* problems) const {
+                              uint64_t before_seq, std::vector<TailRecord>* out,
+                              ReadProblems* problems) const {
   std::unique_ptr<SegmentReader> reader;
   Status s = SegmentReader::Open(path, &reader);
   if (s.IsCorruption()) {
@@ -154,7 +171,7 @@ Status StoreTail::ReadSegment(const std::string& path, const FileKey& key, uint6
     }
     for (const RecordView& r : records) {
       const auto id = RecordId::Parse(r.id);
-      if (id && id->writer == key.writer && id->seq > after_seq) {
+      if (id && id->writer == key.writer && id->seq > after_seq && id->seq < before_seq) {
         out->push_back(TailRecord{key, id->seq, r.timestamp_ms, std::string(r.json)});
       }
     }
@@ -164,10 +181,10 @@ Status StoreTail::ReadSegment(const std::string& path, const FileKey& key, uint6
 }
 
 Status StoreTail::EmitSegment(const std::string& path, const FileKey& key, const Emit& emit,
-                              ReadProblems* problems) {
+                              ReadProblems* problems, uint64_t before_seq) {
   TailCursor::FileMark& mark = cursor_.files[key];
   std::vector<TailRecord> records;
-  KPI_RETURN_IF_ERROR(ReadSegment(path, key, mark.last_seq, &records, problems));
+  KPI_RETURN_IF_ERROR(ReadSegment(path, key, mark.last_seq, before_seq, &records, problems));
   for (const TailRecord& r : records) {
     KPI_RETURN_IF_ERROR(emit(r));
     mark.last_seq = r.seq;
@@ -194,6 +211,48 @@ Status StoreTail::FinishFromSegment(const FileKey& key, const Emit& emit, ReadPr
   return Status::OK();
 }
 
+Status StoreTail::EmitCompactedInputs(const FileMap& compacted, const FileMap& wals,
+                                      const FileMap& segments, const Emit& emit,
+                                      ReadProblems* problems) {
+  std::set<std::string> listed;
+  for (const auto& [compact_key, path] : compacted) {
+    listed.insert(path);
+    if (examined_.count(path)) continue;
+    std::unique_ptr<SegmentReader> reader;
+    Status s = SegmentReader::Open(path, &reader);
+    if (s.IsNotFound()) continue;  // compacted again or purged since the listing
+    if (s.IsCorruption()) {
+      problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
+      examined_.insert(path);
+      continue;
+    }
+    KPI_RETURN_IF_ERROR(s);
+    std::vector<FileKey> inputs;
+    for (const std::string& name : reader->header().superseded) {
+      auto key = StoreLayout::ParseSegmentFileName(compact_key.hour_ms, name);
+      if (key && key->writer != kCompactWriterId) inputs.push_back(*key);
+    }
+    for (const FileKey& key : inputs) {
+      // Followed or still listed: the WAL or segment path prints it.
+      if (followed_.count(key) || wals.count(key) || segments.count(key)) continue;
+      const auto known = cursor_.files.find(key);
+      const bool unfinished = known != cursor_.files.end() && !known->second.finished();
+      if (!unfinished && !cursor_.IsNew(key)) continue;
+      // kpid's records of a file lie above the file's own seq.
+      TailCursor::FileMark& mark = cursor_.files[key];
+      mark.last_seq = std::max(mark.last_seq, key.seq);
+      const uint64_t next_file = NextFileSeq(key, inputs, wals, segments, cursor_);
+      KPI_RETURN_IF_ERROR(EmitSegment(path, key, emit, problems, next_file));
+      cursor_.files[key].offset = TailCursor::kFinished;
+    }
+    examined_.insert(path);
+  }
+  for (auto it = examined_.begin(); it != examined_.end();) {
+    it = listed.count(*it) ? std::next(it) : examined_.erase(it);
+  }
+  return Status::OK();
+}
+
 Status StoreTail::NewestOfWriter(std::vector<std::pair<FileKey, std::string>> segments, size_t n,
                                  std::vector<TailRecord>* top, ReadProblems* problems) {
   if (n == 0) return Status::OK();  // `tail -n 0`: nothing to read, and top stays empty
@@ -204,7 +263,7 @@ Status StoreTail::NewestOfWriter(std::vector<std::pair<FileKey, std::string>> se
     // seq only: once n records beat this file's seq, stop (see header).
     if (top->size() >= n && top->front().seq > key.seq) break;
     std::vector<TailRecord> records;
-    Status s = ReadSegment(path, key, 0, &records, problems);
+    Status s = ReadSegment(path, key, 0, UINT64_MAX, &records, problems);
     if (s.IsNotFound()) continue;  // compacted or purged meanwhile
     KPI_RETURN_IF_ERROR(s);
     for (TailRecord& r : records) OfferTop(n, std::move(r), top);
@@ -213,9 +272,11 @@ Status StoreTail::NewestOfWriter(std::vector<std::pair<FileKey, std::string>> se
 }
 
 Status StoreTail::Start(size_t n, std::vector<TailRecord>* newest, ReadProblems* problems) {
-  FileMap wals, segments;
+  FileMap wals, segments, compacted;
   KPI_RETURN_IF_ERROR(ListWals(&wals));
-  KPI_RETURN_IF_ERROR(ListSegments(kMinTimeMs, kMaxTimeMs, &segments));
+  KPI_RETURN_IF_ERROR(ListSegments(kMinTimeMs, kMaxTimeMs, &segments, &compacted));
+  // What a compaction holds now is older than anything the tail prints.
+  for (const auto& [key, path] : compacted) examined_.insert(path);
   std::map<std::string, std::vector<TailRecord>> top;  // per writer
   std::map<std::string, std::vector<std::pair<FileKey, std::string>>> by_writer;
   for (const auto& [key, path] : segments) {
@@ -250,12 +311,12 @@ Status StoreTail::Start(size_t n, std::vector<TailRecord>* newest, ReadProblems*
 Status StoreTail::Poll(const Emit& emit, ReadProblems* problems) {
   // Every decision about what is new uses the cursor as it was when the
   // poll began; floors rise only at the end (see tail_cursor.h).
-  FileMap wals, segments;
+  FileMap wals, segments, compacted;
   KPI_RETURN_IF_ERROR(ListWals(&wals));
   const int64_t now = NowMs();
   int64_t from = now - lookback_ms_;
   if (!polled_ && cursor_.saved_ms > 0) from = std::min(from, cursor_.saved_ms - lookback_ms_);
-  KPI_RETURN_IF_ERROR(ListSegments(HourStart(from), now + kMsPerHour, &segments));
+  KPI_RETURN_IF_ERROR(ListSegments(HourStart(from), now + kMsPerHour, &segments, &compacted));
   polled_ = true;
   for (const auto& [key, path] : wals) {
     if (followed_.count(key) || !(cursor_.files.count(key) || cursor_.IsNew(key))) continue;
@@ -273,6 +334,7 @@ Status StoreTail::Poll(const Emit& emit, ReadProblems* problems) {
     KPI_RETURN_IF_ERROR(EmitSegment(segments[key], key, emit, problems));
     cursor_.files[key].offset = TailCursor::kFinished;
   }
+  KPI_RETURN_IF_ERROR(EmitCompactedInputs(compacted, wals, segments, emit, problems));
   std::vector<FileKey> orphans;  // followed by the cursor, but no WAL to read
   for (const auto& [key, mark] : cursor_.files) {
     if (!mark.finished() && !followed_.count(key)) orphans.push_back(key);

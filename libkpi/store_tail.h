@@ -17,7 +17,14 @@
 // segments, and reads segments of new files that were created and sealed
 // between two polls; those are looked for in the hours from `lookback_ms`
 // before now (and before the cursor was saved) up to the next hour.
-// Compacted segments only hold old records and are never read.
+// A compacted segment is read only for the inputs it supersedes that the
+// tail never saw (a file created, sealed and compacted between two polls, or
+// while no tail ran): a file's records are its writer's seqs from the file's
+// own up to the next file of that writer and hour (kpid writes one WAL per
+// writer and hour at a time and takes each file's seq when it creates it).
+// Not covered: a compacted segment merged again into a newer one before any
+// poll listed it; its inputs are named nowhere the tail can read, and their
+// records are not shown.
 //
 // Thread-safety: one thread.
 #pragma once
@@ -26,6 +33,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,14 +71,21 @@ class StoreTail {
   using FileMap = std::map<FileKey, std::string>;  // key → path
 
   Status ListWals(FileMap* wals) const;
-  Status ListSegments(int64_t from_ms, int64_t to_ms, FileMap* segments) const;
+  // Sealed segments in *segments, compacted ones in *compacted.
+  Status ListSegments(int64_t from_ms, int64_t to_ms, FileMap* segments,
+                      FileMap* compacted) const;
   // Opens a WAL to follow; false if it vanished (sealed) meanwhile.
   Status Follow(const FileKey& key, const std::string& path, bool* opened);
   Status Drain(Followed* f, const Emit& emit, ReadProblems* problems);
+  // The records of key.writer with after_seq < seq < before_seq, by seq.
   Status ReadSegment(const std::string& path, const FileKey& key, uint64_t after_seq,
-                     std::vector<TailRecord>* out, ReadProblems* problems) const;
+                     uint64_t before_seq, std::vector<TailRecord>* out,
+                     ReadProblems* problems) const;
   Status EmitSegment(const std::string& path, const FileKey& key, const Emit& emit,
-                     ReadProblems* problems);
+                     ReadProblems* problems, uint64_t before_seq = UINT64_MAX);
+  // The unseen inputs of compacted segments not examined yet (see above).
+  Status EmitCompactedInputs(const FileMap& compacted, const FileMap& wals,
+                             const FileMap& segments, const Emit& emit, ReadProblems* problems);
   Status FinishFromSegment(const FileKey& key, const Emit& emit, ReadProblems* problems);
   Status NewestOfWriter(std::vector<std::pair<FileKey, std::string>> segments, size_t n,
                         std::vector<TailRecord>* top, ReadProblems* problems);
@@ -80,6 +95,7 @@ class StoreTail {
   int64_t lookback_ms_;
   bool polled_ = false;
   std::map<FileKey, std::unique_ptr<Followed>> followed_;
+  std::set<std::string> examined_;  // compacted segments whose inputs were handled
 };
 
 }  // namespace kpi

@@ -112,6 +112,38 @@ TEST_CASE("tail -n 0 on a store with segments prints nothing and follows what co
   CHECK(Poll(&tail, &seen) == Seq{12, 13});
 }
 
+TEST_CASE("files sealed and compacted between two polls are printed from the compaction") {
+  // kpid may create, seal and `kpictl compact` may merge a file within one
+  // poll interval: its records are then only in the compacted segment.
+  kpi_test::TempDir dir;
+  kpi::StoreBuilder b(dir.path());
+  std::string path;
+  const FileKey first{kHour, "a1", 1}, second{kHour, "a1", 10}, third{kHour, "a1", 20};
+  REQUIRE(b.WriteWal(first, Seqs("a1", 2, 3, kHour), &path).ok());
+  kpi::StoreTail tail({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
+  std::vector<kpi::TailRecord> newest;
+  kpi::ReadProblems problems;
+  REQUIRE(tail.Start(0, &newest, &problems).ok());
+  std::set<std::string> seen;
+  Append(b.layout(), first, Seqs("a1", 4, 5, kHour));
+  CHECK(Poll(&tail, &seen) == Seq{4, 5});
+  Seal(&b, first, Seqs("a1", 2, 5, kHour));
+  CHECK(Poll(&tail, &seen).empty());
+
+  // Between two polls: two more files of the hour, sealed, and all three
+  // compacted (the inputs unlinked).
+  std::vector<Record> merged = Seqs("a1", 2, 5, kHour);
+  for (const Record& r : Seqs("a1", 11, 12, kHour)) merged.push_back(r);
+  for (const Record& r : Seqs("a1", 21, 22, kHour)) merged.push_back(r);
+  std::vector<std::string> inputs;
+  for (const FileKey& key : {first, second, third})
+    inputs.push_back(kpi::StoreLayout::SegmentFileName(key));
+  REQUIRE(b.WriteCompacted(kHour, 1, merged, inputs, &path).ok());
+  REQUIRE(::unlink(b.layout().SegmentPath(first).c_str()) == 0);
+  CHECK(Poll(&tail, &seen) == Seq{11, 12, 21, 22});
+  CHECK(Poll(&tail, &seen).empty());
+}
+
 TEST_CASE("records flushed out of seq order across WALs are all printed once") {
   kpi_test::TempDir dir;
   kpi::StoreBuilder b(dir.path());
