@@ -9,6 +9,17 @@
 # post PORT CONTENT_TYPE BODY_FILE [curl args...]
 #   POSTs and prints "<status> <body>" (headers in $WORK/headers).
 # dump_store DATA_DIR   every stored record, one line each (kpi_dump.py).
+# restart_kpid OLD NEW DATA_DIR [kpid options...]
+#   SIGKILLs kpid OLD and starts NEW on the same data dir and port.
+# start_loader PORT [kpid_loader.py options...]
+#   starts kpid_loader.py (LOADER: its pid); it logs to $ACKED, stops at $STOP.
+# wait_for_acks N   until $ACKED grows by N lines (bounded; the loader must live).
+# acked_snapshot DEST   the complete lines of $ACKED so far.
+# check_exactly_once ACKED NUMBERS WHAT
+#   fails unless every number of ACKED is in NUMBERS exactly once and no
+#   number of NUMBERS is there twice (WHAT names NUMBERS in the message).
+# wait_bounded PID SECONDS WHAT   waits for a child; fails if it runs on
+#                   past SECONDS or exits non-zero.
 # A test may define extra_cleanup (e.g. to unmount) before the work dir goes.
 
 set -u
@@ -84,4 +95,64 @@ header() {  # header NAME: the value of NAME in the last response
 
 dump_store() {
   python3 "$KPI_SOURCE_DIR/tests/integration/kpi_dump.py" "$1"
+}
+
+restart_kpid() {
+  local old=$1 new=$2 data=$3
+  shift 3
+  local pid_var="KPID_PID_$old" port_var="PORT_$old"
+  local port=${!port_var}
+  kill -KILL "${!pid_var}"
+  wait "${!pid_var}" 2>/dev/null
+  # The same port, so a client's reconnects find the new kpid.
+  KPID_LISTEN=127.0.0.1:$port start_kpid "$new" "$data" "$@"
+  grep -q "listening on 127.0.0.1:$port " "$WORK/$new.log" || fail "kpid $new took another port"
+}
+
+start_loader() {
+  local port=$1
+  shift
+  python3 "$KPI_SOURCE_DIR/tests/integration/kpid_loader.py" "$port" "$ACKED" "$STOP" "$@" &
+  LOADER=$!
+  STARTED_PIDS+=("$LOADER")
+}
+
+acked_count() { [ -f "$ACKED" ] && wc -l <"$ACKED" || echo 0; }
+
+wait_for_acks() {
+  local target=$(($(acked_count) + $1)) i
+  for ((i = 0; i < 600; i++)); do
+    [ "$(acked_count)" -ge "$target" ] && return 0
+    kill -0 "$LOADER" 2>/dev/null || fail "loader stopped early"
+    sleep 0.05
+  done
+  fail "no progress: $(acked_count) acknowledged, wanted $target"
+}
+
+acked_snapshot() {
+  cp "$ACKED" "$1"
+  # The loader may be halfway through a line: "12" of "1234" is no ack.
+  if [ -n "$(tail -c 1 "$1")" ]; then sed -i '$d' "$1"; fi
+}
+
+check_exactly_once() {
+  local acked=$1 numbers=$2 what=$3 dups missing
+  dups=$(sort "$numbers" | uniq -d)
+  [ -z "$dups" ] || fail "$what holds $(echo "$dups" | wc -l) records twice: $(first_five "$dups")"
+  missing=$(comm -23 <(sort -u "$acked") <(sort "$numbers"))
+  [ -z "$missing" ] || fail "$what lacks $(echo "$missing" | wc -l) of $(wc -l <"$acked")" \
+    "acknowledged records: $(first_five "$missing")"
+}
+
+first_five() { echo "$1" | head -n 5 | tr '\n' ' '; }
+
+wait_bounded() {
+  local pid=$1 seconds=$2 what=$3 i rc=0
+  for ((i = 0; i < seconds * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$pid" 2>/dev/null && fail "$what still runs after $seconds s"
+  wait "$pid" || rc=$?
+  [ "$rc" = 0 ] || fail "$what exited $rc"
 }
