@@ -71,7 +71,10 @@ void AppendJsonDouble(std::string* out, double value) {
     AppendJsonNull(out);
     return;
   }
-  AppendNumber(out, value);
+  // -0.0 would print as "-0", which parses back as the integer 0 and prints
+  // "0": a stored line must be a fixed point of canonicalization (found by
+  // fuzz_ingest_body). Adding 0.0 turns -0.0 into +0.0 and nothing else.
+  AppendNumber(out, value + 0.0);
 }
 
 void AppendJsonBool(std::string* out, bool value) { out->append(value ? "true" : "false"); }

@@ -6,7 +6,8 @@
 // per RFC 8259 §7: '"', '\\' and U+0000..U+001F are escaped (\b \f \n \r \t
 // or \u00XX); every other byte is copied as is, so valid UTF-8 in is valid
 // UTF-8 out. Doubles use the shortest text that reads back to the same value
-// (std::to_chars), so 1.0 is "1" and 0.1 is "0.1"; JSON has no NaN or
+// (std::to_chars), so 1.0 is "1" and 0.1 is "0.1"; -0.0 is "0" (so that
+// the text reads back as the same number type); JSON has no NaN or
 // infinity, so those are written as null.
 //
 // Thread-safety: pure functions.

@@ -50,6 +50,10 @@ TEST_CASE("doubles use the shortest text that reads back the same") {
   CHECK(Written([](std::string* o) { kpi::AppendJsonDouble(o, 0.1 * 3); }) ==
         "<0.30000000000000004");
   CHECK(Written([](std::string* o) { kpi::AppendJsonDouble(o, 1e-7); }) == "<1e-07");
+  // "-0" would read back as the integer 0: stored lines must not change
+  // when canonicalized again (a fuzz_ingest_body finding).
+  CHECK(Written([](std::string* o) { kpi::AppendJsonDouble(o, -0.0); }) == "<0");
+  CHECK(Written([](std::string* o) { kpi::AppendJsonDouble(o, -0.5); }) == "<-0.5");
   CHECK(Written([](std::string* o) { kpi::AppendJsonDouble(o, NAN); }) == "<null");
   CHECK(Written([](std::string* o) { kpi::AppendJsonDouble(o, -INFINITY); }) == "<null");
 }
