@@ -34,6 +34,16 @@ uint64_t EstimateInputBytes(const std::vector<std::string>& data_dirs, const Tim
   return total;
 }
 
+Status ExportAndFinish(const ExportArgs& args, Query* query, OutputSink* sink,
+                       ReadProblems* problems) {
+  const bool show = ProgressLine::ShouldShow(args.progress);
+  ProgressLine progress(show, show ? EstimateInputBytes(query->data_dirs, query->range) : 0);
+  ExportResult result;
+  Status s = ExportRecords(query, sink, &progress, &result, problems);
+  if (s.ok()) s = sink->Finish();
+  return s;
+}
+
 Status OpenExportOutput(const ExportArgs& args, std::unique_ptr<OutputSink>* out) {
   if (args.output.empty() || args.output == "-") {
     *out = OutputSink::Stdout();
@@ -50,11 +60,7 @@ int RunExport(const ExportArgs& args) {
   std::unique_ptr<OutputSink> sink;
   s = OpenExportOutput(args, &sink);
   if (!s.ok()) return ReportAndExit(s, problems, args.query.quiet);
-  const bool show = ProgressLine::ShouldShow(args.progress);
-  ProgressLine progress(show, show ? EstimateInputBytes(query.data_dirs, query.range) : 0);
-  ExportResult result;
-  s = ExportRecords(&query, sink.get(), &progress, &result, &problems);
-  if (s.ok()) s = sink->Finish();
+  s = ExportAndFinish(args, &query, sink.get(), &problems);
   return ReportAndExit(s, problems, args.query.quiet);
 }
 

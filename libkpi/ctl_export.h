@@ -35,6 +35,11 @@ struct ExportResult {
 Status ExportRecords(Query* query, OutputSink* sink, ProgressLine* progress, ExportResult* result,
                      ReadProblems* problems);
 
+// ExportRecords with the progress line args.progress asks for, then
+// finishes `sink` (only when the export succeeded).
+Status ExportAndFinish(const ExportArgs& args, Query* query, OutputSink* sink,
+                       ReadProblems* problems);
+
 // Where the export goes: stdout for "" or "-", else args.output (zstd
 // compressed at args.zstd_level when it ends in .zst).
 Status OpenExportOutput(const ExportArgs& args, std::unique_ptr<OutputSink>* out);

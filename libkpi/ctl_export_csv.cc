@@ -79,11 +79,7 @@ int RunCsvExport(const ExportArgs& args, const std::string& schema_file) {
   if (s.ok()) s = LoadCsvSchema(schema_file, &schema);
   if (s.ok()) s = OpenCsvSink(args, schema, &query, &sink);
   if (!s.ok()) return ReportAndExit(s, problems, args.query.quiet);
-  const bool show = ProgressLine::ShouldShow(args.progress);
-  ProgressLine progress(show, show ? EstimateInputBytes(query.data_dirs, query.range) : 0);
-  ExportResult result;
-  s = ExportRecords(&query, sink.get(), &progress, &result, &problems);
-  if (s.ok()) s = sink->Finish();
+  s = ExportAndFinish(args, &query, sink.get(), &problems);
   const uint64_t unknown = sink->csv().unknown_members();
   if (s.ok() && unknown > 0 && !args.query.quiet) {
     PrintNote(std::to_string(unknown) +
