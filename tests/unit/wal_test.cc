@@ -204,6 +204,41 @@ TEST_CASE("a damaged WAL header is Corruption naming the file") {
   REQUIRE(wal::ScanWal(f.dir.path() + "/missing.wal", nullptr, &missing).IsNotFound());
 }
 
+TEST_CASE("a prefilled WAL reads as its frames, its zeros are no damage, Close cuts them") {
+  Fixture f;
+  const std::string path = f.layout.WalPath(f.key);
+  std::unique_ptr<wal::WalWriter> w;
+  REQUIRE(wal::WalWriter::Create(f.layout, f.key, &w).ok());
+  w->set_prefill(64 * 1024, 1 << 20);
+  REQUIRE(w->Append(kHour, 2, Line(2)).ok());
+  REQUIRE(w->Append(kHour, 3, Line(3)).ok());
+  REQUIRE(w->Sync().ok());
+  const uint64_t frames_end = w->size();
+
+  // As a reader (or recovery after a crash) sees it while kpid writes.
+  wal::WalScanResult live;
+  std::vector<std::string> json;
+  REQUIRE(f.Scan(&live, &json, path).size() == 2);
+  CHECK(live.file_bytes > frames_end);  // the zeros ahead
+  CHECK(live.valid_bytes == frames_end);
+  CHECK(live.zero_tail);
+  CHECK(live.tail_problem.empty());
+
+  // A zero tail with one stray byte in it is damage again.
+  std::string damaged = ReadWholeFile(path);
+  damaged[damaged.size() - 1] = 'x';
+  const std::string copy = f.dir.path() + "/damaged.wal";
+  WriteWholeFile(copy, damaged);
+  wal::WalScanResult bad;
+  json.clear();
+  f.Scan(&bad, &json, copy);
+  CHECK_FALSE(bad.zero_tail);
+  CHECK_FALSE(bad.tail_problem.empty());
+
+  REQUIRE(w->Close().ok());
+  CHECK(ReadWholeFile(path).size() == frames_end);
+}
+
 TEST_CASE("ScanWalFd reads a WAL through a held descriptor after it is unlinked") {
   Fixture f;
   const std::vector<uint64_t> ends = f.WriteRecords(3);
