@@ -6,7 +6,7 @@
 #                             to the same POSTs (wrk -t1 -c64 both)
 #   bench/ingest.sh always    the same with --sync=always
 #   bench/ingest.sh batch20   20 blobs per POST; limit: simdjson parsing the
-#                             same bodies in a loop (bench/parse_limit.cpp),
+#                             same bodies in a loop (bench/parse_limit.cc),
 #                             compared in records/s
 #   bench/ingest.sh nginx     one blob per POST through nginx with the
 #                             packaged site (packaging/nginx/kpid.conf, rate
@@ -14,7 +14,7 @@
 #   [--quick] [--runs N]      (see lib.sh)
 #
 # The batch figure also measures, in each run, the two ceilings kpid is
-# bounded by (bench/kpid-ceiling.cpp): cpp-httplib with kpid's transport
+# bounded by (bench/kpid-ceiling.cc): cpp-httplib with kpid's transport
 # settings answering without work (ingest-ceiling-httplib), and kpid's HTTP
 # and ingest code with a sink that drops records (ingest-ceiling-no-storage).
 #

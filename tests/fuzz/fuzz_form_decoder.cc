@@ -6,7 +6,7 @@
 // from `field=<value %-encoded>` decodes back to exactly that value.
 #include <string>
 
-#include "libkpi/ingest_request.h"
+#include "libkpi/ingest/ingest_request.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace kpi::fuzz {

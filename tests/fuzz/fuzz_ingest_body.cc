@@ -10,8 +10,8 @@
 
 #include <string>
 
-#include "libkpi/ingest_request.h"
-#include "libkpi/schema.h"
+#include "libkpi/ingest/ingest_request.h"
+#include "libkpi/ingest/schema.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace kpi::fuzz {

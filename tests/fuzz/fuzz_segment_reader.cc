@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/segment_reader.h"
+#include "libkpi/read/segment_reader.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace kpi::fuzz {

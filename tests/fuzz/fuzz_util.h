@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "libkpi/coding.h"
-#include "libkpi/crc32c.h"
+#include "libkpi/util/coding.h"
+#include "libkpi/util/crc32c.h"
 
 namespace kpi::fuzz {
 

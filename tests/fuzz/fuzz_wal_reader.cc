@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/wal.h"
+#include "libkpi/format/wal.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace kpi::fuzz {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "libkpi/wal.h"
+#include "libkpi/format/wal.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // Committer: group commit, recovery, sealing, rotation, full disks, and
 // crashes at random points and at named crash points: every acknowledged
 // record is stored exactly once.
-#include "libkpi/committer.h"
+#include "libkpi/write/committer.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
-#include "libkpi/segment_reader.h"
-#include "libkpi/store_layout.h"
-#include "libkpi/time_util.h"
-#include "libkpi/wal.h"
+#include "libkpi/read/segment_reader.h"
+#include "libkpi/format/store_layout.h"
+#include "libkpi/util/time_util.h"
+#include "libkpi/format/wal.h"
 #include "tests/unit/write_path_test_util.h"
 
 namespace kpi {

@@ -7,10 +7,10 @@
 #include <fstream>
 #include <set>
 
-#include "libkpi/compactor.h"
-#include "libkpi/file_system.h"
-#include "libkpi/maintenance_lock.h"
-#include "libkpi/segment_reader.h"
+#include "libkpi/space/compactor.h"
+#include "libkpi/env/file_system.h"
+#include "libkpi/space/maintenance_lock.h"
+#include "libkpi/read/segment_reader.h"
 #include "space_test_util.h"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libkpi/crc32c.h"
+#include "libkpi/util/crc32c.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,6 +1,6 @@
 // CsvWriter: columns derived from the schema, flattened objects, RFC 4180
 // quoting, --fields, and records the schema does not fully describe.
-#include "libkpi/csv_writer.h"
+#include "libkpi/read/csv_writer.h"
 
 #include <catch2/catch.hpp>
 

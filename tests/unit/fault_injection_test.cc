@@ -4,7 +4,7 @@
 // was acknowledged survives recovery, what failed is neither acknowledged nor
 // half-visible. The binary ends by printing "faults injected: N, records
 // lost: 0" (the README quotes it).
-#include "libkpi/fault_injection.h"
+#include "testing/fault_injection.h"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -15,11 +15,11 @@
 #include <thread>
 #include <vector>
 
-#include "libkpi/committer.h"
-#include "libkpi/compactor.h"
-#include "libkpi/purger.h"
-#include "libkpi/record_stream.h"
-#include "libkpi/wal.h"
+#include "libkpi/write/committer.h"
+#include "libkpi/space/compactor.h"
+#include "libkpi/space/purger.h"
+#include "libkpi/read/record_stream.h"
+#include "libkpi/format/wal.h"
 #include "tests/unit/segment_test_util.h"
 #include "tests/unit/write_path_test_util.h"
 

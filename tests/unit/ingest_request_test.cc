@@ -1,13 +1,13 @@
 // ParseIngestBody and FormFieldValue: the three body shapes of
 // tests/fixtures/ as they are, and everything a client can get wrong.
-#include "libkpi/ingest_request.h"
+#include "libkpi/ingest/ingest_request.h"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <sstream>
 
-#include "libkpi/schema.h"
+#include "libkpi/ingest/schema.h"
 
 namespace {
 

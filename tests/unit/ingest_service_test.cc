@@ -1,6 +1,7 @@
 // IngestService: every answer of POST /wsapi/interaction_data, decided
 // without sockets against a fake sink that can fail on demand.
-#include "libkpi/ingest_service.h"
+#include "libkpi/ingest/ingest_service.h"
+#include "kpid/metrics.h"
 
 #include <catch2/catch.hpp>
 
@@ -8,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "libkpi/time_util.h"
+#include "libkpi/util/time_util.h"
 
 using namespace kpi;
 

@@ -1,5 +1,5 @@
 // AppendJson*: RFC 8259 escaping and shortest round-trip numbers.
-#include "libkpi/json_writer.h"
+#include "libkpi/util/json_writer.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,12 +1,12 @@
 // Metrics: bounded labels and the Prometheus text kpid serves.
-#include "libkpi/metrics.h"
+#include "kpid/metrics.h"
 
 #include <catch2/catch.hpp>
 
 #include <thread>
 #include <vector>
 
-#include "libkpi/secret.h"
+#include "libkpi/util/secret.h"
 
 using namespace kpi;
 

@@ -10,7 +10,7 @@
 #include <boost/filesystem.hpp>
 #include <fstream>
 
-#include "libkpi/purger.h"
+#include "libkpi/space/purger.h"
 #include "space_test_util.h"
 
 namespace {

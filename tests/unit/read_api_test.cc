@@ -1,5 +1,5 @@
 // The read API's cursor and query parameters.
-#include "libkpi/read_api.h"
+#include "kpid/read_api.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
-#include "libkpi/record_filter.h"
+#include "libkpi/read/record_filter.h"
 
 #include <catch2/catch.hpp>
 
-#include "libkpi/field_projection.h"
+#include "libkpi/read/field_projection.h"
 
 namespace {
 

@@ -1,11 +1,11 @@
 // RecordGenerator: deterministic, realistic, and always valid.
-#include "libkpi/record_generator.h"
+#include "testing/record_generator.h"
 
 #include <catch2/catch.hpp>
 
 #include <set>
 
-#include "libkpi/ingest_request.h"
+#include "libkpi/ingest/ingest_request.h"
 
 namespace {
 

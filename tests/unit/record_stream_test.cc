@@ -1,10 +1,10 @@
-#include "libkpi/record_stream.h"
+#include "libkpi/read/record_stream.h"
 
 #include <catch2/catch.hpp>
 
-#include "libkpi/segment_reader.h"
-#include "libkpi/store_builder.h"
-#include "libkpi/store_counts.h"
+#include "libkpi/read/segment_reader.h"
+#include "testing/store_builder.h"
+#include "libkpi/read/store_counts.h"
 #include "store_test_util.h"
 
 using kpi::FileKey;

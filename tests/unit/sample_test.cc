@@ -1,4 +1,4 @@
-#include "libkpi/sampler.h"
+#include "libkpi/read/sampler.h"
 
 #include <catch2/catch.hpp>
 
@@ -6,8 +6,8 @@
 #include <cmath>
 #include <fstream>
 
-#include "libkpi/ctl_sample.h"
-#include "libkpi/store_builder.h"
+#include "libkpi/read/sample_query.h"
+#include "testing/store_builder.h"
 #include "store_test_util.h"
 
 namespace {
@@ -114,7 +114,7 @@ TEST_CASE("kpictl sample over a store is reproducible for a seed") {
     args.data_dirs = {dir.path()};
     kpi::Query query;
     REQUIRE(kpi::Query::Parse(args, 0, &query).ok());
-    kpi::SampleArgs sample_args;
+    kpi::SampleSpec sample_args;
     sample_args.count = count;
     sample_args.fraction = fraction;
     const std::string out = dir.path() + "/sample.jsonl";

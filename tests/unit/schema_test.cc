@@ -1,6 +1,6 @@
 // Schema::Canonicalize against the fixtures and against every rule of the
 // default schema (packaging/schema.json, documented in packaging/schema.md).
-#include "libkpi/schema.h"
+#include "libkpi/ingest/schema.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // SealWal: WAL → segment, and every state a crash or a compaction can leave.
-#include "libkpi/sealer.h"
+#include "libkpi/write/sealer.h"
 
 #include <unistd.h>
 
@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/segment_reader.h"
-#include "libkpi/segment_writer.h"
-#include "libkpi/time_util.h"
-#include "libkpi/wal.h"
+#include "libkpi/read/segment_reader.h"
+#include "libkpi/write/segment_writer.h"
+#include "libkpi/util/time_util.h"
+#include "libkpi/format/wal.h"
 #include "tests/unit/write_path_test_util.h"
 
 namespace kpi {

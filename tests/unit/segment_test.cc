@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 
-#include "libkpi/segment_codec.h"
-#include "libkpi/store_layout.h"
+#include "libkpi/format/segment_codec.h"
+#include "libkpi/format/store_layout.h"
 #include "tests/unit/segment_test_util.h"
 #include "tests/unit/write_path_test_util.h"
 

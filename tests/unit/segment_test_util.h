@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/record.h"
-#include "libkpi/record_generator.h"
-#include "libkpi/segment_reader.h"
-#include "libkpi/segment_writer.h"
-#include "libkpi/time_util.h"
+#include "libkpi/format/record.h"
+#include "testing/record_generator.h"
+#include "libkpi/read/segment_reader.h"
+#include "libkpi/write/segment_writer.h"
+#include "libkpi/util/time_util.h"
 
 namespace kpi::test {
 

@@ -1,5 +1,5 @@
 // ServerOptions: defaults, units, config files and validation.
-#include "libkpi/server_options.h"
+#include "kpid/server_options.h"
 
 #include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/record_stream.h"
-#include "libkpi/segment_writer.h"
-#include "libkpi/store_layout.h"
-#include "libkpi/wal.h"
+#include "libkpi/read/record_stream.h"
+#include "libkpi/write/segment_writer.h"
+#include "libkpi/format/store_layout.h"
+#include "libkpi/format/wal.h"
 #include "store_test_util.h"
 
 namespace space_test {

@@ -1,12 +1,12 @@
 // StoreLayout: names, parsing and listing by time range
 // (format-spec/segment.md §6, wal.md §1).
-#include "libkpi/store_layout.h"
+#include "libkpi/format/store_layout.h"
 
 #include <boost/filesystem.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "libkpi/time_util.h"
+#include "libkpi/util/time_util.h"
 
 using namespace kpi;
 namespace fs = boost::filesystem;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/record.h"
-#include "libkpi/record_stream.h"
-#include "libkpi/time_util.h"
+#include "libkpi/format/record.h"
+#include "libkpi/read/record_stream.h"
+#include "libkpi/util/time_util.h"
 #include "segment_test_util.h"
 
 namespace kpi_test {

@@ -1,11 +1,11 @@
-#include "libkpi/store_tail.h"
+#include "libkpi/read/store_tail.h"
 
 #include <catch2/catch.hpp>
 
 #include <set>
 
-#include "libkpi/store_builder.h"
-#include "libkpi/wal.h"
+#include "testing/store_builder.h"
+#include "libkpi/format/wal.h"
 #include "store_test_util.h"
 
 using kpi::FileKey;

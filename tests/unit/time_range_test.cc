@@ -1,8 +1,8 @@
-#include "libkpi/time_range.h"
+#include "libkpi/util/time_range.h"
 
 #include <catch2/catch.hpp>
 
-#include "libkpi/time_util.h"
+#include "libkpi/util/time_util.h"
 
 using kpi::FromCivil;
 using kpi::kMsPerDay;

@@ -1,6 +1,6 @@
 // WAL format (format-spec/wal.md): round trip, torn tails, damaged frames and
 // headers, and the writer's behaviour when the disk fills.
-#include "libkpi/wal.h"
+#include "libkpi/format/wal.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "libkpi/coding.h"
-#include "libkpi/crc32c.h"
-#include "libkpi/time_util.h"
+#include "libkpi/util/coding.h"
+#include "libkpi/util/crc32c.h"
+#include "libkpi/util/time_util.h"
 #include "tests/unit/write_path_test_util.h"
 
 namespace kpi {

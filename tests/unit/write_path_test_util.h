@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "libkpi/file_system.h"
+#include "libkpi/env/file_system.h"
 
 namespace kpi::testing {
 

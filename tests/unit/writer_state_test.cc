@@ -1,6 +1,6 @@
 // WriterState: writer ids, the per-writer lock across processes, and seq
 // reservations that never repeat a seq across crashes.
-#include "libkpi/writer_state.h"
+#include "libkpi/write/writer_state.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "libkpi/time_util.h"
+#include "libkpi/util/time_util.h"
 #include "tests/unit/write_path_test_util.h"
 
 namespace kpi {

@@ -1,0 +1,79 @@
+// kpictl: query and maintain a kpi store. Parses options only; every command
+// is a libkpi function (libkpi/ctl_*.h). Exit codes: libkpi/exit_codes.h.
+#include <CLI/CLI.hpp>
+
+#include <utility>
+#include <vector>
+
+#include "kpictl/common.h"
+#include "kpictl/exit_codes.h"
+
+namespace kpictl {
+
+void AddRangeArgument(CLI::App* sub, std::vector<std::string>* range) {
+  sub->add_option("range", *range,
+                  "time range: FROM [TO] or FROM..TO, each ISO 8601 (2026-11-29, "
+                  "2026-11-29T18:05Z), Unix ms or relative (now, -3h, -7d); a date or hour "
+                  "alone means that whole day or hour; none means everything; TO is exclusive")
+      ->expected(0, 2);
+}
+
+void AddWhereOption(CLI::App* sub, std::vector<std::string>* where) {
+  sub->add_option("--where", *where,
+                  "keep records where FIELD OP VALUE holds (OP: = != >= <= > <), e.g. "
+                  "language=en-US, number_emails>=2; repeat to AND")
+      ->allow_extra_args(false)
+      ->type_name("CLAUSE");
+}
+
+void FillGlobals(const GlobalOptions& global, kpi::QueryArgs* query) {
+  query->data_dirs = global.data_dirs;
+  query->quiet = global.quiet;
+}
+
+}  // namespace kpictl
+
+int main(int argc, char** argv) {
+  CLI::App app{"kpictl - query and maintain a kpi store"};
+  kpictl::GlobalOptions global;
+  app.add_option("--data-dir", global.data_dirs,
+                 "a data directory (repeat to read several as one store)")
+      ->allow_extra_args(false)
+      ->type_name("DIR");
+  app.set_config("--config", "", "read options from FILE (kpid's config file; keys kpictl "
+                                 "does not know are ignored)");
+  // kpid's keys (listen, sync, ...) are not kpictl's: ignore them, but keep
+  // rejecting unknown options on the command line.
+  app.allow_config_extras(CLI::config_extras_mode::ignore);
+  app.add_flag("-q,--quiet", global.quiet, "no warnings or notes on stderr, only errors");
+  app.footer(kpi::kExitCodesHelp);
+  app.require_subcommand(1);
+
+  using Adder = kpictl::CommandMain (*)(CLI::App*, const kpictl::GlobalOptions&);
+  const std::pair<const char*, std::pair<const char*, Adder>> specs[] = {
+      {"ls", {"list segments and WALs with their state and sizes", kpictl::AddLsCommand}},
+      {"scan", {"count records per hour or day", kpictl::AddScanCommand}},
+      {"export", {"write records as JSON lines", kpictl::AddExportCommand}},
+      {"sample", {"a reproducible uniform sample of records", kpictl::AddSampleCommand}},
+      {"verify", {"check every checksum, index and block", kpictl::AddVerifyCommand}},
+      {"tail", {"the newest records, optionally following new ones", kpictl::AddTailCommand}},
+      {"compact", {"merge each hour's segments into one, smaller", kpictl::AddCompactCommand}},
+      {"purge", {"delete whole hours: by age, range, size budget or free space",
+                 kpictl::AddPurgeCommand}},
+  };
+  std::vector<std::pair<CLI::App*, kpictl::CommandMain>> commands;
+  for (const auto& [name, spec] : specs) {
+    CLI::App* sub = app.add_subcommand(name, spec.first);
+    commands.emplace_back(sub, spec.second(sub, global));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kpi::kExitOk : kpi::kExitUsage;
+  }
+  for (auto& [sub, run] : commands) {
+    if (sub->parsed()) return run();
+  }
+  return kpi::kExitUsage;
+}

@@ -1,0 +1,123 @@
+#include "kpid/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <memory>
+
+#include "libkpi/write/committer.h"
+#include "libkpi/space/compactor.h"
+#include "kpid/http_server.h"
+#include "libkpi/ingest/ingest_service.h"
+#include "libkpi/util/log.h"
+#include "kpid/metrics.h"
+#include "kpid/read_api.h"
+#include "libkpi/space/retention.h"
+#include "libkpi/ingest/schema.h"
+#include "libkpi/util/secret.h"
+
+namespace kpi {
+namespace {
+
+// The default schema file may be absent (a build run from its tree): then
+// the built-in copy serves. A file named with --schema must load.
+Status LoadSchema(const ServerOptions& options, Schema* schema) {
+  struct stat st;
+  if (!options.schema_explicit && ::stat(options.schema_file.c_str(), &st) != 0) {
+    LogInfo("schema: " + options.schema_file + " not found; using the built-in default schema");
+    *schema = Schema::Default();
+    return Status::OK();
+  }
+  KPI_RETURN_IF_ERROR(Schema::LoadFile(options.schema_file, schema));
+  LogInfo("schema: " + options.schema_file + " (" + std::to_string(schema->field_count()) +
+          " fields)");
+  return Status::OK();
+}
+
+Status LoadOptionalSecret(const std::string& path, const char* option, std::string* secret) {
+  if (path.empty()) return Status::OK();
+  return LoadSecretFile(path, option, secret);
+}
+
+std::string ListenLine(const std::string& address, int port, const char* what) {
+  const std::string host = address.substr(0, address.rfind(':'));
+  return "listening on " + host + ":" + std::to_string(port) + " for " + what;
+}
+
+int Fail(int code, const char* what, const Status& s) {
+  LogError(std::string(what) + ": " + s.ToString());
+  return code;
+}
+
+}  // namespace
+
+int RunDaemon(const ServerOptions& options) {
+  SetLogLevel(options.log_level);
+  Status s = options.Validate();
+  if (!s.ok()) return Fail(kDaemonExitConfig, "bad option", s);
+  Schema schema = Schema::Default();
+  s = LoadSchema(options, &schema);
+  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot load the schema", s);
+  std::string forwarder_token;
+  std::string read_token;
+  s = LoadOptionalSecret(options.forwarder_token_file, "--forwarder-token-file",
+                         &forwarder_token);
+  if (s.ok()) s = LoadOptionalSecret(options.read_token_file, "--read-token-file", &read_token);
+  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot read a token file", s);
+
+  // Every thread started from here on inherits the blocked stop signals,
+  // so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Committer committer(options.ToCommitterOptions());
+  s = committer.Open();
+  if (!s.ok()) return Fail(kDaemonExitStore, "cannot open the store", s);
+  // Space: finish a kpictl compact that crashed, then kpid's own retention.
+  RollForwardResult rolled;
+  s = RollForwardCompactions(options.data_dir, &rolled);
+  if (!s.ok()) LogWarn("compaction roll-forward: " + s.ToString());
+  if (rolled.inputs_removed + rolled.temps_removed > 0) {
+    LogInfo("finished interrupted compactions: removed " + std::to_string(rolled.inputs_removed) +
+            " superseded inputs, " + std::to_string(rolled.temps_removed) + " temporary files");
+  }
+  RetentionService retention(RetentionOptionsFrom(options));
+  Metrics metrics;
+  metrics.SetRetentionStats(&retention.stats());
+  CommitterSink sink(&committer);
+  IngestService ingest(MakeIngestConfig(options, forwarder_token), &schema, &sink, &metrics);
+  std::unique_ptr<ReadApi> read_api;
+  if (!read_token.empty()) read_api = std::make_unique<ReadApi>(options.data_dir, read_token);
+  HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get());
+  s = server.Bind();
+  if (!s.ok()) {
+    committer.Close();
+    return Fail(kDaemonExitListen, "cannot listen", s);
+  }
+  server.Start();
+  retention.Start();
+  LogInfo("kpid " KPI_VERSION " writer " + committer.writer_id() + " data dir " +
+          options.data_dir + ", sync " + SyncModeName(options.sync));
+  LogInfo(ListenLine(options.listen, server.port(),
+                     options.read_listen.empty() ? "ingest and reads" : "ingest"));
+  if (!options.read_listen.empty()) {
+    LogInfo(ListenLine(options.read_listen, server.read_port(), "reads"));
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogInfo(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+          "; answering in-flight requests and closing the store");
+  server.Stop();
+  retention.Stop();
+  committer.Close();
+  LogInfo("stopped cleanly");
+  return kDaemonExitOk;
+}
+
+}  // namespace kpi

@@ -1,0 +1,173 @@
+#include "kpid/read_api.h"
+
+#include <httplib.h>
+
+#include <charconv>
+#include <memory>
+
+#include "libkpi/ingest/ingest_service.h"
+#include "libkpi/util/json_writer.h"
+#include "libkpi/util/log.h"
+#include "libkpi/read/record_stream.h"
+#include "libkpi/util/secret.h"
+#include "libkpi/util/time_util.h"
+
+namespace kpi {
+namespace {
+
+constexpr const char* kReadPath = "/wsapi/interaction_data";
+constexpr const char* kCountPath = "/wsapi/interaction_data/count";
+constexpr size_t kChunkBytes = 64 << 10;
+
+Status ParseEnd(std::string_view text, const char* name, int64_t now_ms, int64_t* ms) {
+  if (text.empty()) return Status::OK();
+  int64_t period = 0;
+  Status s = ParseTimePoint(text, now_ms, ms, &period);
+  if (!s.ok()) return Status::InvalidArgument(std::string(name) + ": " + s.message());
+  return Status::OK();
+}
+
+void AnswerError(httplib::Response& res, int status, std::string_view error,
+                 std::string_view reason) {
+  res.status = status;
+  res.set_content(ErrorJson(error, reason), "application/json");
+}
+
+// One paged answer in progress: the stream and where it stands.
+struct Page {
+  explicit Page(StreamOptions options) : stream(std::move(options)) {}
+
+  RecordStream stream;
+  ReadQuery query;
+  size_t returned = 0;
+  ReadCursor last;
+  std::string chunk;
+
+  // Fills `chunk` with up to kChunkBytes of lines; true once the answer is
+  // complete (the range ended, the limit cut it, or the store failed).
+  bool Fill() {
+    chunk.clear();
+    while (chunk.size() < kChunkBytes) {
+      if (!stream.Next()) {
+        if (!stream.status().ok()) {
+          chunk += ErrorJson("io_error", stream.status().ToString());
+          chunk += '\n';
+        }
+        return true;
+      }
+      const RecordView& r = stream.record();
+      if (query.has_cursor && !query.cursor.Before(r.timestamp_ms, r.id)) continue;
+      if (returned == query.limit) {
+        chunk += "{\"next_cursor\":\"" + last.Encode() + "\"}\n";
+        return true;
+      }
+      chunk.append(r.json);
+      chunk += '\n';
+      ++returned;
+      last.timestamp_ms = r.timestamp_ms;
+      last.id.assign(r.id);
+    }
+    return false;
+  }
+};
+
+std::string_view ParamOrEmpty(const httplib::Request& req, const char* name) {
+  const auto it = req.params.find(name);
+  return it == req.params.end() ? std::string_view() : std::string_view(it->second);
+}
+
+}  // namespace
+
+Status ParseReadQuery(std::string_view start, std::string_view end, std::string_view limit,
+                      std::string_view cursor, int64_t now_ms, ReadQuery* query) {
+  KPI_RETURN_IF_ERROR(ParseEnd(start, "start", now_ms, &query->range.from_ms));
+  KPI_RETURN_IF_ERROR(ParseEnd(end, "end", now_ms, &query->range.to_ms));
+  if (query->range.from_ms >= query->range.to_ms) {
+    return Status::InvalidArgument("start must be before end (end is exclusive)");
+  }
+  if (!limit.empty()) {
+    size_t n = 0;
+    const auto [ptr, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+    if (ec != std::errc() || ptr != limit.data() + limit.size() || n == 0 ||
+        n > ReadQuery::kMaxLimit) {
+      return Status::InvalidArgument("limit: expected 1.." + std::to_string(ReadQuery::kMaxLimit));
+    }
+    query->limit = n;
+  }
+  if (!cursor.empty()) {
+    if (!ReadCursor::Decode(cursor, &query->cursor)) {
+      return Status::InvalidArgument("cursor: not a next_cursor this API returned");
+    }
+    query->has_cursor = true;
+    // Nothing before the cursor's timestamp can follow it.
+    query->range.from_ms = std::max(query->range.from_ms, query->cursor.timestamp_ms);
+  }
+  return Status::OK();
+}
+
+ReadApi::ReadApi(std::string data_dir, std::string token)
+    : data_dir_(std::move(data_dir)), token_(std::move(token)) {}
+
+bool ReadApi::Authorized(std::string_view authorization) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer) return false;
+  return ConstantTimeEquals(authorization.substr(kBearer.size()), token_);
+}
+
+void ReadApi::AddRoutes(httplib::Server* server) const {
+  // Authenticates and parses; false when `res` already holds the answer.
+  auto prepare = [this](const httplib::Request& req, httplib::Response& res, bool paged,
+                        ReadQuery* query) {
+    const auto auth = req.headers.find("Authorization");
+    if (auth == req.headers.end() || !Authorized(auth->second)) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"kpi\"");
+      AnswerError(res, 401, "unauthorized", "send Authorization: Bearer <read token>");
+      return false;
+    }
+    const Status s = ParseReadQuery(ParamOrEmpty(req, "start"), ParamOrEmpty(req, "end"),
+                                    paged ? ParamOrEmpty(req, "limit") : std::string_view(),
+                                    paged ? ParamOrEmpty(req, "cursor") : std::string_view(),
+                                    NowMs(), query);
+    if (!s.ok()) AnswerError(res, 400, "bad_request", s.message());
+    return s.ok();
+  };
+  server->Get(kReadPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
+    ReadQuery query;
+    if (!prepare(req, res, true, &query)) return;
+    StreamOptions options;
+    options.data_dirs = {data_dir_};
+    options.range = query.range;
+    auto page = std::make_shared<Page>(std::move(options));
+    page->query = std::move(query);
+    res.set_chunked_content_provider(
+        "application/x-ndjson", [page](size_t, httplib::DataSink& sink) {
+          const bool complete = page->Fill();
+          if (!page->chunk.empty() && !sink.write(page->chunk.data(), page->chunk.size())) {
+            return false;  // the client went away
+          }
+          if (complete) sink.done();
+          return true;
+        });
+  });
+  server->Get(kCountPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
+    ReadQuery query;
+    if (!prepare(req, res, false, &query)) return;
+    StreamOptions options;
+    options.data_dirs = {data_dir_};
+    options.range = query.range;
+    RecordStream stream(std::move(options));
+    uint64_t count = 0;
+    while (stream.Next()) ++count;
+    if (!stream.status().ok()) {
+      LogWarn("read API count failed: " + stream.status().ToString());
+      return AnswerError(res, 503, "io_error", stream.status().ToString());
+    }
+    std::string body = "{";
+    AppendJsonKey(&body, "count");
+    AppendJsonUint(&body, count);
+    body += '}';
+    res.set_content(body, "application/json");
+  });
+}
+
+}  // namespace kpi

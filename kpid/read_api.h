@@ -1,0 +1,66 @@
+// ReadApi: the authenticated read side of kpid's HTTP API, for dashboards
+// and importers that cannot run kpictl on the host.
+//
+//   GET /wsapi/interaction_data?start=&end=&limit=&cursor=
+//       application/x-ndjson, chunked: the stored records of [start, end) in
+//       order-key order (timestamp, _id), at most `limit` (default 1000, at
+//       most 100000). When more records follow, the last line is
+//       {"next_cursor":"..."}: pass it as `cursor` to read on from exactly
+//       after the last record returned. If the store fails mid-answer the
+//       last line is {"error":...,"reason":...}.
+//   GET /wsapi/interaction_data/count?start=&end=   {"count":N}
+//
+// start and end take the forms of kpictl ranges (time_range.h: ISO 8601,
+// Unix ms, -7d, today); either may be left out. Every request needs
+// `Authorization: Bearer <token>` equal to --read-token-file's content
+// (compared in constant time): 401 otherwise. Without a token file kpid does
+// not create a ReadApi and the routes answer 404. Bad parameters get 400.
+//
+// Thread-safety: the routes run on many worker threads; each request reads
+// through its own RecordStream.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "libkpi/read/read_cursor.h"
+#include "libkpi/util/status.h"
+#include "libkpi/util/time_range.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace kpi {
+
+struct ReadQuery {
+  static constexpr size_t kDefaultLimit = 1000;
+  static constexpr size_t kMaxLimit = 100000;
+
+  TimeRange range;
+  size_t limit = kDefaultLimit;
+  bool has_cursor = false;
+  ReadCursor cursor;
+};
+
+// Parses the query parameters (empty view: absent). InvalidArgument names
+// the parameter and what it accepts.
+Status ParseReadQuery(std::string_view start, std::string_view end, std::string_view limit,
+                      std::string_view cursor, int64_t now_ms, ReadQuery* query);
+
+class ReadApi {
+ public:
+  ReadApi(std::string data_dir, std::string token);
+
+  // Whether an Authorization header carries the bearer token.
+  bool Authorized(std::string_view authorization) const;
+
+  // Registers both routes on `server`; `this` must outlive it.
+  void AddRoutes(httplib::Server* server) const;
+
+ private:
+  std::string data_dir_;
+  std::string token_;
+};
+
+}  // namespace kpi

@@ -1,0 +1,99 @@
+// ServerOptions: every kpid setting, its default, and how it is read from the
+// command line or a config file (`--config FILE`, `key = value` lines whose
+// keys are the long option names without the dashes).
+//
+// Contract: AddServerOptions registers each option on a CLI11 App with help
+// text and default, so `kpid --help` documents them all and kpid/main.cpp
+// stays short. Sizes take 64K/64M/1G, durations 250ms/5s/10m/7d (units.h);
+// a value that does not parse fails CLI parsing naming the option. Validate
+// checks what a single option's parser cannot (ranges, HOST:PORT).
+//
+// Thread-safety: a plain value; fill it once at start-up, then only read it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "libkpi/ingest/ingest_service.h"
+#include "libkpi/space/retention.h"
+#include "libkpi/write/committer.h"
+#include "libkpi/util/log.h"
+#include "libkpi/util/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace kpi {
+
+
+struct ServerOptions {
+  // Store.
+  std::string data_dir;
+  std::string writer_id;  // empty: derived from the host name by the committer
+  std::string schema_file = KPI_DEFAULT_SCHEMA;
+  bool schema_explicit = false;  // --schema was given (then a missing file is an error)
+
+  // Listeners and HTTP.
+  std::string listen = "127.0.0.1:8080";
+  std::string read_listen;  // empty: the read API and /metrics share `listen`
+  int threads = 64;
+  size_t keep_alive_max = 1000;
+  int64_t read_timeout_ms = 5000;
+  int64_t write_timeout_ms = 5000;
+
+  // Ingest limits.
+  uint64_t max_body = 64 << 10;
+  size_t max_batch = 100;
+  int64_t max_future_ms = 10 * 60 * 1000;
+  int64_t max_age_ms = 7 * 24 * 3600 * 1000LL;  // 0 = no limit
+
+  // Privacy.
+  double sample_rate = 1.0;
+  std::string opt_out_cookie = "kpi_optout";  // empty: no opt-out cookie
+  bool honor_gpc = true;
+  bool honor_dnt = false;
+
+  // Request authenticity.
+  CsrfMode csrf = CsrfMode::kOff;
+  std::string csrf_cookie = "kpi_csrf";
+  std::string forwarder_token_file;  // set: every POST must carry the token
+  std::string forwarder_header = "X-KPI-Forwarder-Token";
+  std::string read_token_file;  // empty: the read API is off (404)
+
+  // Durability (CommitterOptions).
+  SyncMode sync = SyncMode::kBatch;
+  int64_t commit_window_ms = 2;
+  size_t queue_max = 20000;
+  int64_t seal_grace_ms = 5 * 60 * 1000;
+  uint64_t wal_max_bytes = 64ull << 20;
+  int zstd_level = 3;
+  uint64_t block_size = 1 << 20;
+  uint64_t min_free_bytes = 256ull << 20;
+
+  // Retention (applied by the retention task; 0 = keep everything).
+  int64_t retention_ms = 0;
+  uint64_t max_disk_bytes = 0;
+
+  LogLevel log_level = LogLevel::kInfo;
+
+  // Ranges and addresses; InvalidArgument names the option.
+  Status Validate() const;
+  CommitterOptions ToCommitterOptions() const;
+};
+
+// Registers every option of `options` on `app`, plus `--config FILE`.
+void AddServerOptions(CLI::App* app, ServerOptions* options);
+
+// "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces). InvalidArgument
+// names `what` when the text is not HOST:PORT with a port in 1..65535.
+Status ParseHostPort(const std::string& text, std::string_view what, std::string* host,
+                     int* port);
+
+// The ingest settings of `options`; the forwarder token is read by the
+// caller (secret.h).
+IngestConfig MakeIngestConfig(const ServerOptions& options, std::string forwarder_token);
+// The retention settings of `options`.
+RetentionOptions RetentionOptionsFrom(const ServerOptions& options);
+
+}  // namespace kpi

@@ -1,0 +1,62 @@
+// OutputSink: where kpictl writes JSON lines: stdout, a plain file, or a
+// zstd-compressed file (chosen by a ".zst" suffix).
+//
+// Contract: Append buffers (1 MiB) and writes with write(2) in large pieces,
+// so output costs a memcpy per record. A file is written under a temporary
+// name beside the target (".<name>.tmp") and renamed into place by Finish, so
+// an interrupted export never leaves a truncated file under the final name;
+// destroying an unfinished sink removes the temporary file. Compression
+// streams with ZSTD_compressStream2; the result is one zstd frame readable by
+// zstdcat.
+//
+// Thread-safety: one thread per sink.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "libkpi/util/status.h"
+
+namespace kpi {
+
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+
+  // Standard output (never compressed).
+  static std::unique_ptr<OutputSink> Stdout();
+  // A file; "*.zst" is compressed at `zstd_level`.
+  static Status OpenFile(const std::string& path, int zstd_level,
+                         std::unique_ptr<OutputSink>* sink);
+
+  // Appends `line` and a '\n'.
+  Status AppendLine(std::string_view line) {
+    if (buffer_.size() + line.size() + 1 > kBufferBytes) KPI_RETURN_IF_ERROR(Drain());
+    buffer_.append(line);
+    buffer_.push_back('\n');
+    bytes_in_ += line.size() + 1;
+    return Status::OK();
+  }
+  // Writes everything buffered and, for files, publishes the file.
+  virtual Status Finish() = 0;
+  // Writes what is buffered now (a follower's output between polls).
+  Status Flush() { return Drain(); }
+
+  uint64_t bytes_in() const { return bytes_in_; }  // uncompressed bytes appended
+
+ protected:
+  static constexpr size_t kBufferBytes = 1 << 20;
+  OutputSink() { buffer_.reserve(kBufferBytes); }
+  // Writes (or compresses) buffer_ and empties it.
+  virtual Status Drain() = 0;
+
+  std::string buffer_;
+  uint64_t bytes_in_ = 0;
+};
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR.
+Status WriteAll(int fd, std::string_view data, const std::string& what);
+
+}  // namespace kpi

@@ -1,0 +1,240 @@
+#include "libkpi/ingest/ingest_service.h"
+
+#include "libkpi/util/json_writer.h"
+#include "libkpi/util/log.h"
+#include "libkpi/util/secret.h"
+#include "libkpi/util/time_util.h"
+
+namespace kpi {
+namespace {
+
+// splitmix64: a tiny, well-mixed generator; sampling needs no more.
+uint64_t NextRandom(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+bool Keep(double rate, uint64_t* state) {
+  if (rate >= 1.0) return true;
+  if (rate <= 0.0) return false;
+  return static_cast<double>(NextRandom(state) >> 11) * 0x1.0p-53 < rate;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// {"index":i,"field":"...","reason":"..."}, comma-separated in `list`.
+void AppendRejection(size_t index, const FieldError& error, std::string* list) {
+  *list += list->empty() ? "{" : ",{";
+  AppendJsonKey(list, "index");
+  AppendJsonUint(list, index);
+  *list += ',';
+  AppendJsonKey(list, "field");
+  AppendJsonString(list, error.field);
+  *list += ',';
+  AppendJsonKey(list, "reason");
+  AppendJsonString(list, error.reason);
+  *list += '}';
+}
+
+void SetStoredAnswer(size_t stored, std::string_view rejected, uint64_t sampled_out,
+                     IngestAnswer* out) {
+  out->status = 200;
+  out->retry_after_s = 0;
+  out->body = "{";
+  AppendJsonKey(&out->body, "stored");
+  AppendJsonUint(&out->body, stored);
+  out->body += ",\"rejected\":[";
+  out->body += rejected;
+  out->body += ']';
+  if (sampled_out != 0) {
+    out->body += ',';
+    AppendJsonKey(&out->body, "sampled_out");
+    AppendJsonUint(&out->body, sampled_out);
+  }
+  out->body += '}';
+}
+
+void SetError(int status, std::string_view error, std::string_view reason, IngestAnswer* out) {
+  out->status = status;
+  out->retry_after_s = 0;
+  out->body = ErrorJson(error, reason);
+}
+
+}  // namespace
+
+// Per-thread buffers reused across requests: no allocation on the hot path
+// once they have grown to the request sizes seen.
+struct IngestService::Workspace {
+  simdjson::dom::parser parser;
+  std::string scratch;
+  IngestRequest request;
+  CanonicalBlob blob;
+  FieldError error;
+  std::vector<PendingRecord> pending;
+  std::vector<RecordId> ids;
+};
+
+std::string ErrorJson(std::string_view error, std::string_view reason) {
+  std::string json = "{";
+  AppendJsonKey(&json, "error");
+  AppendJsonString(&json, error);
+  json += ',';
+  AppendJsonKey(&json, "reason");
+  AppendJsonString(&json, reason);
+  json += '}';
+  return json;
+}
+
+bool FindCookie(std::string_view header, std::string_view name, std::string_view* value) {
+  while (!header.empty()) {
+    const size_t end = header.find(';');
+    std::string_view pair = Trim(header.substr(0, end));
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    const size_t eq = pair.find('=');
+    if (Trim(pair.substr(0, eq)) != name) continue;
+    *value = eq == std::string_view::npos ? std::string_view() : Trim(pair.substr(eq + 1));
+    if (value->size() >= 2 && value->front() == '"' && value->back() == '"') {
+      *value = value->substr(1, value->size() - 2);
+    }
+    return true;
+  }
+  return false;
+}
+
+IngestService::IngestService(IngestConfig config, const Schema* schema, RecordSink* sink,
+                             IngestCounters* counters)
+    : config_(std::move(config)), schema_(schema), sink_(sink), counters_(counters) {}
+
+void IngestService::Handle(const IngestInput& in, IngestAnswer* out) const {
+  if (!in.has_body || in.body.empty()) {
+    return SetError(411, "length_required", "POST a JSON or form body with Content-Length",
+                    out);
+  }
+  bool forwarded = false;
+  if (!Authentic(in, &forwarded, out)) return;
+  if (OptedOut(in)) {
+    counters_->CountOptOut();
+    out->status = 200;
+    out->retry_after_s = 0;
+    out->body = R"({"stored":0,"rejected":[],"opted_out":true})";
+    return;
+  }
+  thread_local Workspace ws;
+  const Status parsed = ParseIngestBody(in.content_type, in.body, config_.limits, &ws.parser,
+                                        &ws.scratch, &ws.request);
+  if (!parsed.ok()) {
+    counters_->CountRejected("invalid");
+    if (parsed.code() == Status::Code::kUnsupported) {
+      return SetError(415, "unsupported_media_type", parsed.message(), out);
+    }
+    return SetError(400, "bad_request", parsed.message(), out);
+  }
+  if (!forwarded && !CsrfOk(in, ws.request.csrf)) {
+    return SetError(403, "forbidden", "csrf token does not match the " + config_.csrf_cookie +
+                                          " cookie", out);
+  }
+  StoreBlobs(in, &ws, out);
+}
+
+bool IngestService::Authentic(const IngestInput& in, bool* forwarded, IngestAnswer* out) const {
+  if (config_.forwarder_token.empty()) return true;
+  if (!in.has_forwarder_token || !ConstantTimeEquals(in.forwarder_token,
+                                                     config_.forwarder_token)) {
+    SetError(403, "forbidden", "missing or wrong forwarder token", out);
+    return false;
+  }
+  *forwarded = true;
+  return true;
+}
+
+bool IngestService::OptedOut(const IngestInput& in) const {
+  std::string_view value;
+  if (!config_.opt_out_cookie.empty() && FindCookie(in.cookies, config_.opt_out_cookie, &value)) {
+    return true;
+  }
+  if (config_.honor_gpc && Trim(in.sec_gpc) == "1") return true;
+  return config_.honor_dnt && Trim(in.dnt) == "1";
+}
+
+bool IngestService::CsrfOk(const IngestInput& in, std::string_view body_token) const {
+  if (config_.csrf == CsrfMode::kOff) return true;
+  std::string_view cookie;
+  if (!FindCookie(in.cookies, config_.csrf_cookie, &cookie) || cookie.empty()) return false;
+  return ConstantTimeEquals(cookie, body_token);
+}
+
+void IngestService::StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswer* out) const {
+  CanonicalizeContext ctx;
+  ctx.now_ms = in.now_ms;
+  ctx.max_future_ms = config_.max_future_ms;
+  ctx.max_age_ms = config_.max_age_ms;
+  ctx.server_sample_rate = config_.sample_rate;
+  uint64_t random_state = in.sample_seed;
+  uint64_t sampled_out = 0;
+  uint64_t dropped_fields = 0;
+  ws->pending.clear();
+  std::string rejected;
+  const std::vector<simdjson::dom::element>& blobs = ws->request.blobs;
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    if (!Keep(config_.sample_rate, &random_state)) {
+      ++sampled_out;
+      continue;
+    }
+    if (!schema_->Canonicalize(blobs[i], ctx, &ws->blob, &ws->error)) {
+      counters_->CountRejected(ws->error.field);
+      AppendRejection(i, ws->error, &rejected);
+      continue;
+    }
+    dropped_fields += ws->blob.dropped_fields;
+    ws->pending.push_back(PendingRecord{ws->blob.timestamp_ms, std::move(ws->blob.body)});
+  }
+  if (dropped_fields != 0) counters_->AddUnknownFieldsDropped(dropped_fields);
+  if (sampled_out != 0) counters_->AddSampledOut(sampled_out);
+  const size_t stored = ws->pending.size();
+  if (stored != 0) {
+    const Status s = sink_->Commit(&ws->pending, &ws->ids);
+    if (!s.ok()) return AnswerCommitFailure(s, out);
+    commit_failing_.store(false, std::memory_order_relaxed);
+    counters_->AddRecordsStored(stored);
+  }
+  SetStoredAnswer(stored, rejected, sampled_out, out);
+}
+
+void IngestService::AnswerCommitFailure(const Status& s, IngestAnswer* out) const {
+  switch (s.code()) {
+    case Status::Code::kBusy:
+      SetError(503, "busy", "commit queue full; retry later", out);
+      out->retry_after_s = 1;
+      return;  // expected under overload: not worth a log line per request
+    case Status::Code::kNoSpace:
+      SetError(507, "insufficient_storage", "disk short of space; nothing stored", out);
+      out->retry_after_s = 30;
+      break;
+    case Status::Code::kAborted:
+      SetError(503, "shutting_down", "kpid is stopping; retry", out);
+      out->retry_after_s = 1;
+      return;
+    case Status::Code::kIOError:
+      commit_failing_.store(true, std::memory_order_relaxed);
+      SetError(503, "io_error", "write failed; nothing of this request was stored", out);
+      out->retry_after_s = 5;
+      break;
+    default:
+      SetError(500, "internal", "unexpected commit failure", out);
+      break;
+  }
+  // At most one line a second, however many requests fail.
+  const int64_t now = NowMs();
+  int64_t last = last_failure_log_ms_.load(std::memory_order_relaxed);
+  if (now - last >= 1000 && last_failure_log_ms_.compare_exchange_strong(last, now)) {
+    LogWarn("commit failed, answering " + std::to_string(out->status) + ": " + s.ToString());
+  }
+}
+
+}  // namespace kpi

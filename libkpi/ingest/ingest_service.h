@@ -1,0 +1,124 @@
+// IngestService: what kpid answers to POST /wsapi/interaction_data, apart
+// from HTTP plumbing, so it can be unit-tested and fuzzed without sockets.
+//
+// Contract: Handle decides the whole answer from the request's parts:
+//   411  no body                      403  forwarder token or CSRF mismatch
+//   415  unsupported content type     400  body unusable as a whole
+//   200  {"stored":N,"rejected":[{"index":i,"field":"...","reason":"..."}]}
+//        valid blobs of a batch are stored even when others are rejected;
+//        {"stored":0,"rejected":[],"opted_out":true} for an opt-out
+//   503 + Retry-After  commit queue full, write/sync failed, shutting down
+//   507 + Retry-After  disk short (nothing of the request stored)
+// Checks run in that order: authenticity before privacy before parsing, so
+// an opted-out request's payload is never parsed. Nothing from the request
+// (payload, cookies, headers) is logged or kept.
+//
+// Thread-safety: Handle may be called from many threads at once; each
+// thread keeps its own parser and buffers (thread_local), so the request
+// path takes no lock besides the sink's queue.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libkpi/write/committer.h"
+#include "libkpi/ingest/ingest_request.h"
+#include "libkpi/ingest/ingest_counters.h"
+#include "libkpi/ingest/schema.h"
+
+namespace kpi {
+
+// Where accepted records go: the Committer in kpid, a fake in tests.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // As Committer::Commit.
+  virtual Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids) = 0;
+};
+
+class CommitterSink : public RecordSink {
+ public:
+  explicit CommitterSink(Committer* committer) : committer_(committer) {}
+  Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids) override {
+    return committer_->Commit(records, ids);
+  }
+
+ private:
+  Committer* committer_;
+};
+
+// How a POST proves it comes from the dialog: off, or the CSRF double submit
+// (a cookie and a body field that must match).
+enum class CsrfMode { kOff, kDoubleSubmit };
+
+struct IngestConfig {
+  IngestLimits limits;
+  int64_t max_future_ms = 10 * 60 * 1000;
+  int64_t max_age_ms = 0;
+  double sample_rate = 1.0;
+  std::string opt_out_cookie;   // empty: no opt-out cookie
+  bool honor_gpc = true;
+  bool honor_dnt = false;
+  CsrfMode csrf = CsrfMode::kOff;
+  std::string csrf_cookie;
+  std::string forwarder_token;  // empty: no forwarder token required
+};
+
+// The parts of a POST that matter; views into the HTTP request.
+struct IngestInput {
+  bool has_body = true;  // false: neither Content-Length nor chunked body
+  std::string_view content_type;
+  std::string_view body;
+  std::string_view cookies;  // the Cookie header
+  std::string_view sec_gpc;  // the Sec-GPC header
+  std::string_view dnt;      // the DNT header
+  bool has_forwarder_token = false;
+  std::string_view forwarder_token;  // the --forwarder-header header
+  uint64_t sample_seed = 0;  // seeds this request's sampling decisions
+  int64_t now_ms = 0;
+};
+
+struct IngestAnswer {
+  int status = 200;
+  int retry_after_s = 0;  // > 0: send Retry-After
+  std::string body;       // application/json
+};
+
+class IngestService {
+ public:
+  IngestService(IngestConfig config, const Schema* schema, RecordSink* sink, IngestCounters* counters);
+  IngestService(const IngestService&) = delete;
+  IngestService& operator=(const IngestService&) = delete;
+
+  void Handle(const IngestInput& in, IngestAnswer* out) const;
+
+  // True while the last commit failed with an I/O error (→ /healthz 503).
+  bool commit_failing() const { return commit_failing_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Workspace;
+
+  bool Authentic(const IngestInput& in, bool* forwarded, IngestAnswer* out) const;
+  bool OptedOut(const IngestInput& in) const;
+  bool CsrfOk(const IngestInput& in, std::string_view body_token) const;
+  void StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswer* out) const;
+  void AnswerCommitFailure(const Status& s, IngestAnswer* out) const;
+
+  IngestConfig config_;
+  const Schema* schema_;
+  RecordSink* sink_;
+  IngestCounters* counters_;
+  mutable std::atomic<bool> commit_failing_{false};
+  mutable std::atomic<int64_t> last_failure_log_ms_{0};
+};
+
+// {"error":"<error>","reason":"<reason>"}: the body of every error answer.
+std::string ErrorJson(std::string_view error, std::string_view reason);
+
+// The value of cookie `name` in a Cookie header; false when absent.
+bool FindCookie(std::string_view cookie_header, std::string_view name, std::string_view* value);
+
+}  // namespace kpi

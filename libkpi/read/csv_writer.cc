@@ -1,0 +1,183 @@
+#include "libkpi/read/csv_writer.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "libkpi/util/time_util.h"
+
+namespace kpi {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Which of `names` (top-level members) the projection keeps: project a record
+// holding all of them and see which survive, so the rules of --fields live in
+// FieldProjection alone.
+Status KeptMembers(const std::vector<std::string>& names, FieldProjection* projection,
+                   std::vector<bool>* kept) {
+  kept->assign(names.size(), true);
+  if (projection == nullptr || projection->empty()) return Status::OK();
+  std::string record = "{";
+  for (const std::string& name : names) {
+    if (record.size() > 1) record.push_back(',');
+    record.append("\"").append(name).append("\":0");
+  }
+  record.push_back('}');
+  std::string projected;
+  KPI_RETURN_IF_ERROR(projection->Project(record, &projected));
+  for (size_t i = 0; i < names.size(); ++i) {
+    (*kept)[i] = projected.find("\"" + names[i] + "\":") != std::string::npos;
+  }
+  return Status::OK();
+}
+
+// The stored JSON text of a non-string value: the whole array or object, or
+// the token (stored lines are minimal JSON, so a token has no white space
+// after it).
+simdjson::error_code RawJson(od::value value, od::json_type type, std::string_view* raw) {
+  if (type == od::json_type::array) {
+    od::array array;
+    auto e = value.get_array().get(array);
+    return e ? e : array.raw_json().get(*raw);
+  }
+  if (type == od::json_type::object) {
+    od::object object;
+    auto e = value.get_object().get(object);
+    return e ? e : object.raw_json().get(*raw);
+  }
+  *raw = value.raw_json_token();
+  return simdjson::SUCCESS;
+}
+
+}  // namespace
+
+void AppendCsvCell(std::string* row, std::string_view cell) {
+  if (cell.find_first_of(",\"\r\n") == std::string_view::npos) {
+    row->append(cell);
+    return;
+  }
+  row->push_back('"');
+  for (char c : cell) {
+    if (c == '"') row->push_back('"');
+    row->push_back(c);
+  }
+  row->push_back('"');
+}
+
+Status CsvWriter::Create(const Schema& schema, FieldProjection* projection,
+                         std::unique_ptr<CsvWriter>* writer) {
+  std::vector<SchemaColumn> members(1);
+  members[0].name = members[0].path = "_id";
+  std::vector<SchemaColumn> fields;
+  KPI_RETURN_IF_ERROR(SchemaColumns(schema, &fields));
+  members.insert(members.end(), fields.begin(), fields.end());
+  std::vector<std::string> names;
+  for (const SchemaColumn& member : members) names.push_back(member.name);
+  std::vector<bool> kept;
+  KPI_RETURN_IF_ERROR(KeptMembers(names, projection, &kept));
+
+  std::unique_ptr<CsvWriter> w(new CsvWriter());
+  for (size_t i = 0; i < members.size(); ++i) w->AddNode(members[i], kept[i], &w->members_);
+  w->cells_.resize(w->columns_.size());
+  *writer = std::move(w);
+  return Status::OK();
+}
+
+void CsvWriter::AddNode(const SchemaColumn& column, bool kept, std::vector<Node>* nodes) {
+  Node node;
+  node.name = column.name;
+  node.kept = kept;
+  for (const SchemaColumn& child : column.children) AddNode(child, kept, &node.children);
+  if (kept && column.children.empty()) {
+    node.column = static_cast<int>(columns_.size());
+    columns_.push_back(column.path);
+    if (column.path == "timestamp") {
+      timestamp_column_ = node.column;
+      time_column_ = static_cast<int>(columns_.size());
+      columns_.push_back("time");
+    }
+  }
+  nodes->push_back(std::move(node));
+}
+
+std::string CsvWriter::HeaderRow() const {
+  std::string row;
+  for (const std::string& column : columns_) {
+    if (!row.empty()) row.push_back(',');
+    AppendCsvCell(&row, column);
+  }
+  row.push_back('\r');
+  return row;
+}
+
+Status CsvWriter::FormatRow(std::string_view json, std::string* row) {
+  for (std::string& cell : cells_) cell.clear();
+  od::document doc;
+  od::object object;
+  auto error = parser_.Iterate(json).get(doc);
+  if (!error) error = doc.get_object().get(object);
+  if (!error) error = FillObject(members_, object);
+  if (error) {
+    return Status::Corruption("record is not a JSON object: " +
+                              std::string(simdjson::error_message(error)));
+  }
+  FillTime();
+  row->clear();
+  for (size_t i = 0; i < cells_.size(); ++i) {
+    if (i > 0) row->push_back(',');
+    AppendCsvCell(row, cells_[i]);
+  }
+  row->push_back('\r');
+  return Status::OK();
+}
+
+simdjson::error_code CsvWriter::FillObject(const std::vector<Node>& nodes, od::object object) {
+  for (auto field_result : object) {
+    od::field field;
+    std::string_view key;
+    if (auto e = std::move(field_result).get(field)) return e;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    auto node = std::find_if(nodes.begin(), nodes.end(),
+                             [key](const Node& n) { return n.name == key; });
+    if (node == nodes.end()) {
+      ++unknown_members_;
+      continue;  // On-Demand skips the unread value
+    }
+    if (!node->kept) continue;
+    if (auto e = FillValue(*node, field.value())) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code CsvWriter::FillValue(const Node& node, od::value value) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return e;
+  if (!node.children.empty()) {
+    if (type != od::json_type::object) return simdjson::SUCCESS;  // null: empty cells
+    od::object object;
+    if (auto e = value.get_object().get(object)) return e;
+    return FillObject(node.children, object);
+  }
+  std::string& cell = cells_[node.column];
+  std::string_view text;
+  if (type == od::json_type::null) return simdjson::SUCCESS;
+  if (type == od::json_type::string) {
+    if (auto e = value.get_string().get(text)) return e;
+  } else if (auto e = RawJson(value, type, &text)) {
+    return e;
+  }
+  cell.assign(text);
+  return simdjson::SUCCESS;
+}
+
+void CsvWriter::FillTime() {
+  if (time_column_ < 0) return;
+  const std::string& stamp = cells_[timestamp_column_];
+  int64_t ms = 0;
+  auto [end, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), ms);
+  if (ec == std::errc() && end == stamp.data() + stamp.size() && !stamp.empty()) {
+    cells_[time_column_] = FormatIso(ms);
+  }
+}
+
+}  // namespace kpi

@@ -1,0 +1,88 @@
+// CsvWriter: stored record lines as CSV rows (RFC 4180) for spreadsheets and
+// tools that want a flat table.
+//
+// Columns, in this order:
+//   _id          the record id, for deduplication on re-import
+//   timestamp    Unix milliseconds, as stored
+//   time         the same instant in ISO 8601 UTC ("2013-02-21T10:00:00Z";
+//                milliseconds only when not zero), for people and spreadsheets
+//   then every schema field in schema order, objects flattened to dotted
+//   names (screen_size.width, user_agent.os, ...): derived from the schema
+//   (schema_columns.h), so a field added to the schema adds a column.
+// Cells: strings unescaped; numbers and booleans as their stored JSON text
+// (true/false); structured values (event_stream) as their stored JSON text;
+// a missing member or null is an empty cell. Members the schema does not name
+// (records stored under an older schema) have no column; unknown_members()
+// counts them so the caller can say so.
+//
+// A projection (kpictl's --fields) keeps only the columns of the top-level
+// members it keeps; `time` goes with `timestamp`.
+//
+// Quoting per RFC 4180: a cell holding a comma, a double quote, CR or LF is
+// enclosed in double quotes with its quotes doubled. Rows end in CRLF: the
+// rows produced here end in CR and OutputSink::AppendLine adds the LF.
+//
+// Thread-safety: not thread-safe (a parser inside); one writer per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libkpi/read/field_projection.h"
+#include "libkpi/util/json_line_parser.h"
+#include "libkpi/ingest/schema.h"
+#include "libkpi/ingest/schema_columns.h"
+#include "libkpi/util/status.h"
+
+namespace kpi {
+
+// Appends `cell` to *row, quoted if RFC 4180 requires it.
+void AppendCsvCell(std::string* row, std::string_view cell);
+
+class CsvWriter {
+ public:
+  // `projection` may be null or empty: every column. It is only consulted
+  // here, not kept.
+  static Status Create(const Schema& schema, FieldProjection* projection,
+                       std::unique_ptr<CsvWriter>* writer);
+
+  // The column names, in order.
+  const std::vector<std::string>& columns() const { return columns_; }
+  // The header row (ends in CR, like every row).
+  std::string HeaderRow() const;
+  // Formats one stored record line into *row, replacing its contents.
+  // Corruption if the line is not a JSON object.
+  Status FormatRow(std::string_view json, std::string* row);
+
+  uint64_t unknown_members() const { return unknown_members_; }
+
+ private:
+  // A member at some level of a record: its column (-1 when an object, or
+  // when the projection drops it) and, for objects, its fields.
+  struct Node {
+    std::string name;
+    int column = -1;
+    bool kept = true;
+    std::vector<Node> children;
+  };
+
+  CsvWriter() = default;
+  void AddNode(const SchemaColumn& column, bool kept, std::vector<Node>* nodes);
+  simdjson::error_code FillObject(const std::vector<Node>& nodes,
+                                  simdjson::ondemand::object object);
+  simdjson::error_code FillValue(const Node& node, simdjson::ondemand::value value);
+  void FillTime();
+
+  std::vector<Node> members_;  // top level: _id, timestamp, schema fields
+  std::vector<std::string> columns_;
+  int timestamp_column_ = -1;
+  int time_column_ = -1;
+  std::vector<std::string> cells_;
+  JsonLineParser parser_;
+  uint64_t unknown_members_ = 0;
+};
+
+}  // namespace kpi

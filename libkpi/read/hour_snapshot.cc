@@ -1,0 +1,242 @@
+#include "libkpi/read/hour_snapshot.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "libkpi/util/time_util.h"
+
+namespace kpi {
+namespace {
+
+// Seals and compactions finish in milliseconds; twenty tries with a growing
+// pause ride out a burst of them without letting a reader spin forever.
+constexpr int kMaxAttempts = 20;
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+struct HourListing {
+  std::vector<ListedFile> wals;      // listed first (see the header)
+  std::vector<ListedFile> segments;  // listed second
+
+  Status Read(const StoreLayout& layout, int64_t hour_ms) {
+    KPI_RETURN_IF_ERROR(layout.ListWals(hour_ms, hour_ms + kMsPerHour, &wals));
+    return layout.ListSegments(hour_ms, hour_ms + kMsPerHour, &segments);
+  }
+  bool SameNames(const HourListing& other) const {
+    auto same = [](const std::vector<ListedFile>& a, const std::vector<ListedFile>& b) {
+      return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                        [](const ListedFile& x, const ListedFile& y) { return x.path == y.path; });
+    };
+    return same(wals, other.wals) && same(segments, other.segments);
+  }
+};
+
+// One try at a consistent view of one data directory's hour.
+struct Attempt {
+  std::vector<std::unique_ptr<SnapshotFile>> files;
+  std::vector<SkippedFile> skipped;
+  ReadProblems problems;
+  bool retry = false;  // a file vanished or the listing changed
+
+  Status Run(const StoreLayout& layout, int64_t hour_ms);
+
+ private:
+  Status OpenSegments(const StoreLayout& layout, const HourListing& listing);
+  void DropSuperseded();
+  Status OpenWals(const StoreLayout& layout, const HourListing& listing);
+};
+
+Status Attempt::Run(const StoreLayout& layout, int64_t hour_ms) {
+  HourListing listing;
+  KPI_RETURN_IF_ERROR(listing.Read(layout, hour_ms));
+  KPI_RETURN_IF_ERROR(OpenSegments(layout, listing));
+  if (retry) return Status::OK();
+  DropSuperseded();
+  KPI_RETURN_IF_ERROR(OpenWals(layout, listing));
+  if (retry) return Status::OK();
+  HourListing again;
+  KPI_RETURN_IF_ERROR(again.Read(layout, hour_ms));
+  retry = !listing.SameNames(again);
+  return Status::OK();
+}
+
+Status Attempt::OpenSegments(const StoreLayout& layout, const HourListing& listing) {
+  for (const ListedFile& listed : listing.segments) {
+    auto file =
+        std::make_unique<SnapshotFile>(SnapshotFile::Kind::kSegment, listed, layout.data_dir());
+    Status s = file->Open();
+    if (s.IsNotFound()) {
+      retry = true;
+      return Status::OK();
+    }
+    if (s.IsCorruption()) {  // nothing of it is readable (segment.md §9)
+      problems.push_back(
+          ReadProblem::FromStatus(ReadProblem::Severity::kDamage, listed.path, -1, -1, s));
+      continue;
+    }
+    KPI_RETURN_IF_ERROR(s);
+    files.push_back(std::move(file));
+  }
+  return Status::OK();
+}
+
+// Leaves out the inputs a compacted segment of the same directory replaced
+// (segment.md §7): they are about to be unlinked and hold the same records.
+void Attempt::DropSuperseded() {
+  std::set<std::string> superseded;
+  std::string by;
+  for (const auto& f : files) {
+    const SegmentReader* r = f->segment();
+    if (r->header_damaged() || !r->header().compacted()) continue;
+    for (const std::string& name : r->header().superseded) superseded.insert(name);
+    by = BaseName(f->path());
+  }
+  if (superseded.empty()) return;
+  auto is_superseded = [&](const std::unique_ptr<SnapshotFile>& f) {
+    if (!superseded.count(BaseName(f->path()))) return false;
+    skipped.push_back(SkippedFile{ListedFile{f->key(), f->path(), f->listed_size()},
+                                  "superseded by a compacted segment (" + by + ")", false});
+    return true;
+  };
+  files.erase(std::remove_if(files.begin(), files.end(), is_superseded), files.end());
+}
+
+Status Attempt::OpenWals(const StoreLayout& layout, const HourListing& listing) {
+  std::set<FileKey> sealed;
+  for (const ListedFile& s : listing.segments) sealed.insert(s.key);
+  for (const ListedFile& listed : listing.wals) {
+    if (sealed.count(listed.key)) {
+      skipped.push_back(SkippedFile{
+          listed, "sealed: " + layout.SegmentPath(listed.key) + " holds its records", true});
+      continue;
+    }
+    auto file = std::make_unique<SnapshotFile>(SnapshotFile::Kind::kWal, listed, layout.data_dir());
+    Status s = file->Open();
+    if (s.IsNotFound()) {
+      retry = true;
+      return Status::OK();
+    }
+    KPI_RETURN_IF_ERROR(s);
+    files.push_back(std::move(file));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+SnapshotFile::SnapshotFile(Kind kind, ListedFile listed, std::string data_dir)
+    : kind_(kind), listed_(std::move(listed)), data_dir_(std::move(data_dir)) {}
+
+SnapshotFile::~SnapshotFile() {
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
+
+Status SnapshotFile::Open() {
+  if (kind_ == Kind::kSegment) return SegmentReader::Open(listed_.path, &segment_);
+  wal_fd_ = ::open(listed_.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (wal_fd_ < 0) return Status::FromErrno(errno, "open " + listed_.path);
+  return Status::OK();
+}
+
+Status SnapshotFile::ScanWal(const std::function<bool(const wal::WalRecord&)>& fn,
+                             wal::WalScanResult* result, ReadProblems* problems) const {
+  return ScanWalReporting(listed_.path, wal_fd_, fn, result, problems);
+}
+
+Status ScanWalReporting(const std::string& path, int fd,
+                        const std::function<bool(const wal::WalRecord&)>& fn,
+                        wal::WalScanResult* result, ReadProblems* problems) {
+  using Severity = ReadProblem::Severity;
+  // The fd, when held, reaches the file even after kpid sealed and unlinked
+  // it, which is the point of a snapshot.
+  const Status s = fd >= 0 ? wal::ScanWalFd(fd, path, fn, result) : wal::ScanWal(path, fn, result);
+  if (s.IsCorruption()) {
+    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
+    return Status::OK();
+  }
+  KPI_RETURN_IF_ERROR(s);
+  if (!result->tail_problem.empty()) {
+    problems->push_back(
+        ReadProblem{Severity::kWarning, path, -1, static_cast<int64_t>(result->valid_bytes),
+                    "torn tail ignored: " + ReadProblem::WithoutOffset(result->tail_problem)});
+  }
+  return Status::OK();
+}
+
+Status HourSnapshot::Open(const std::vector<StoreLayout>& layouts, int64_t hour_ms,
+                          HourSnapshot* snapshot, ReadProblems* problems) {
+  *snapshot = HourSnapshot();
+  snapshot->hour_ms_ = hour_ms;
+  for (const StoreLayout& layout : layouts) {
+    KPI_RETURN_IF_ERROR(snapshot->OpenDataDir(layout, problems));
+  }
+  std::stable_partition(snapshot->files_.begin(), snapshot->files_.end(),
+                        [](const auto& f) { return !f->is_wal(); });
+  return Status::OK();
+}
+
+Status HourSnapshot::OpenDataDir(const StoreLayout& layout, ReadProblems* problems) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Attempt a;
+    KPI_RETURN_IF_ERROR(a.Run(layout, hour_ms_));
+    if (!a.retry) {
+      for (auto& f : a.files) files_.push_back(std::move(f));
+      for (auto& s : a.skipped) skipped_.push_back(std::move(s));
+      problems->insert(problems->end(), a.problems.begin(), a.problems.end());
+      return Status::OK();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
+  }
+  return Status::Busy(layout.data_dir() + ": hour " + FormatHour(hour_ms_) +
+                      ": files kept changing while taking a snapshot (" +
+                      std::to_string(kMaxAttempts) + " tries); retry the command");
+}
+
+Status ListStoreHours(const std::vector<StoreLayout>& layouts, int64_t from_ms, int64_t to_ms,
+                      std::vector<int64_t>* hours) {
+  std::set<int64_t> all;
+  for (const StoreLayout& layout : layouts) {
+    std::vector<int64_t> dir_hours;
+    KPI_RETURN_IF_ERROR(layout.ListHours(from_ms, to_ms, &dir_hours));
+    all.insert(dir_hours.begin(), dir_hours.end());
+    std::vector<ListedFile> wals;
+    KPI_RETURN_IF_ERROR(layout.ListWals(from_ms, to_ms, &wals));
+    for (const ListedFile& w : wals) all.insert(w.key.hour_ms);
+  }
+  hours->assign(all.begin(), all.end());
+  return Status::OK();
+}
+
+Status ForEachHourSnapshot(const std::vector<std::string>& data_dirs, const TimeRange& range,
+                           const std::function<Status(const HourSnapshot&)>& fn,
+                           ReadProblems* problems) {
+  std::vector<StoreLayout> layouts(data_dirs.begin(), data_dirs.end());
+  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
+  std::vector<int64_t> hours;
+  KPI_RETURN_IF_ERROR(ListStoreHours(layouts, range.from_ms, range.to_ms, &hours));
+  for (int64_t hour : hours) {
+    HourSnapshot snapshot;
+    KPI_RETURN_IF_ERROR(HourSnapshot::Open(layouts, hour, &snapshot, problems));
+    KPI_RETURN_IF_ERROR(fn(snapshot));
+  }
+  return Status::OK();
+}
+
+Status CheckDataDirs(const std::vector<StoreLayout>& layouts) {
+  for (const StoreLayout& layout : layouts) {
+    if (::access(layout.data_dir().c_str(), R_OK | X_OK) != 0) {
+      return Status::FromErrno(errno, "data dir " + layout.data_dir());
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace kpi

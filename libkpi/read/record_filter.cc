@@ -1,0 +1,304 @@
+#include "libkpi/read/record_filter.h"
+
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include "libkpi/util/json_line_parser.h"
+
+namespace kpi {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+enum class Op { kEq, kNe, kGe, kLe, kGt, kLt };
+
+struct Literal {
+  std::string text;     // without quotes
+  bool quoted = false;  // "..." forces a string
+  bool is_number = false;
+  double number = 0;
+  bool is_bool = false;
+  bool boolean = false;
+  bool is_null = false;
+};
+
+struct Clause {
+  std::vector<std::string> path;  // "user_agent.os" → {"user_agent", "os"}
+  Op op = Op::kEq;
+  Literal value;
+};
+
+// A stored member reduced to what a clause compares.
+struct Scalar {
+  enum Kind { kMissing, kString, kNumber, kBool, kNull, kComposite } kind = kMissing;
+  std::string_view text;  // kString: unescaped; kComposite: raw JSON
+  double number = 0;
+  bool boolean = false;
+};
+
+Status BadClause(const std::string& clause, const std::string& why) {
+  return Status::InvalidArgument("--where '" + clause + "': " + why);
+}
+
+bool ValidFieldName(const std::string& name) {
+  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || (c == '.' && name[i - 1] != '.');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> SplitPath(const std::string& name) {
+  std::vector<std::string> path;
+  size_t start = 0;
+  for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1) {
+    path.push_back(name.substr(start, dot - start));
+  }
+  path.push_back(name.substr(start));
+  return path;
+}
+
+Literal ParseLiteral(std::string text) {
+  Literal lit;
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    lit.text = text.substr(1, text.size() - 2);
+    lit.quoted = true;
+    return lit;
+  }
+  lit.text = std::move(text);
+  const std::string& t = lit.text;
+  lit.is_bool = t == "true" || t == "false";
+  lit.boolean = t == "true";
+  lit.is_null = t == "null";
+  if (!t.empty() && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9'))) {
+    const auto result = std::from_chars(t.data(), t.data() + t.size(), lit.number);
+    lit.is_number =
+        result.ec == std::errc() && result.ptr == t.data() + t.size() && std::isfinite(lit.number);
+  }
+  return lit;
+}
+
+// Splits "field>=value" at its first operator.
+Status ParseClause(const std::string& text, Clause* clause) {
+  const size_t p = text.find_first_of("!<>=");
+  if (p == std::string::npos) {
+    return BadClause(text, "no operator (use FIELD=VALUE, !=, >=, <=, > or <)");
+  }
+  const bool has_eq = p + 1 < text.size() && text[p + 1] == '=';
+  size_t value_at = p + 1;
+  switch (text[p]) {
+    case '!':
+      if (!has_eq) return BadClause(text, "'!' must be followed by '=' (FIELD!=VALUE)");
+      clause->op = Op::kNe, value_at = p + 2;
+      break;
+    case '<':
+      clause->op = has_eq ? Op::kLe : Op::kLt, value_at = p + (has_eq ? 2 : 1);
+      break;
+    case '>':
+      clause->op = has_eq ? Op::kGe : Op::kGt, value_at = p + (has_eq ? 2 : 1);
+      break;
+    default:
+      clause->op = Op::kEq, value_at = p + (has_eq ? 2 : 1);
+      break;  // "=" or "=="
+  }
+  const std::string field = text.substr(0, p);
+  if (!ValidFieldName(field)) {
+    return BadClause(text, "field name '" + field +
+                               "' is not a member name like language or "
+                               "user_agent.os");
+  }
+  clause->path = SplitPath(field);
+  clause->value = ParseLiteral(text.substr(value_at));
+  const bool ordering = clause->op != Op::kEq && clause->op != Op::kNe;
+  if (ordering && clause->value.text.empty()) return BadClause(text, "nothing to compare with");
+  return Status::OK();
+}
+
+template <typename T>
+bool Compare(Op op, const T& a, const T& b) {
+  switch (op) {
+    case Op::kEq:
+      return a == b;
+    case Op::kNe:
+      return a != b;
+    case Op::kGe:
+      return a >= b;
+    case Op::kLe:
+      return a <= b;
+    case Op::kGt:
+      return a > b;
+    case Op::kLt:
+      return a < b;
+  }
+  return false;
+}
+
+// Whether `s` satisfies clause `c` (see the header for the rules).
+bool Evaluate(const Clause& c, const Scalar& s) {
+  const Literal& v = c.value;
+  const bool ordering = c.op != Op::kEq && c.op != Op::kNe;
+  bool comparable = false;
+  switch (s.kind) {
+    case Scalar::kString:
+      return Compare(c.op, s.text, std::string_view(v.text));
+    case Scalar::kNumber:
+      if (v.is_number && !v.quoted) return Compare(c.op, s.number, v.number);
+      break;
+    case Scalar::kBool:
+      comparable = v.is_bool && !v.quoted && !ordering;
+      if (comparable) return Compare(c.op, s.boolean, v.boolean);
+      break;
+    case Scalar::kNull:
+      if (v.is_null && !v.quoted && !ordering) return c.op == Op::kEq;
+      break;
+    case Scalar::kComposite:
+      if (!ordering) return Compare(c.op, s.text, std::string_view(v.text));
+      break;
+    case Scalar::kMissing:
+      break;
+  }
+  return c.op == Op::kNe;  // incomparable or missing: only "!=" holds
+}
+
+Scalar ReadScalar(od::value value) {
+  Scalar s;
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return s;
+  switch (type) {
+    case od::json_type::string:
+      if (value.get_string().get(s.text) == simdjson::SUCCESS) s.kind = Scalar::kString;
+      break;
+    case od::json_type::number:
+      if (value.get_double().get(s.number) == simdjson::SUCCESS) s.kind = Scalar::kNumber;
+      break;
+    case od::json_type::boolean:
+      if (value.get_bool().get(s.boolean) == simdjson::SUCCESS) s.kind = Scalar::kBool;
+      break;
+    case od::json_type::null:
+      s.kind = Scalar::kNull;
+      break;
+    case od::json_type::array: {
+      od::array a;
+      if (value.get_array().get(a) == simdjson::SUCCESS &&
+          a.raw_json().get(s.text) == simdjson::SUCCESS) {
+        s.kind = Scalar::kComposite;
+      }
+      break;
+    }
+    case od::json_type::object: {
+      od::object o;
+      if (value.get_object().get(o) == simdjson::SUCCESS &&
+          o.raw_json().get(s.text) == simdjson::SUCCESS) {
+        s.kind = Scalar::kComposite;
+      }
+      break;
+    }
+  }
+  return s;
+}
+
+// Follows path[1..] below an object member.
+Scalar ReadNested(od::object object, const std::vector<std::string>& path) {
+  for (size_t i = 1; i < path.size(); ++i) {
+    od::value v;
+    if (object.find_field_unordered(path[i]).get(v) != simdjson::SUCCESS) return Scalar();
+    if (i + 1 == path.size()) return ReadScalar(v);
+    if (v.get_object().get(object) != simdjson::SUCCESS) return Scalar();
+  }
+  return Scalar();
+}
+
+}  // namespace
+
+struct RecordFilter::Rep {
+  std::vector<Clause> clauses;
+  JsonLineParser parser;
+  std::vector<bool> seen;  // per clause, reused
+  size_t seen_count = 0;
+
+  // Evaluates the clauses that start at member `key`; false as soon as one fails.
+  bool EvaluateMember(std::string_view key, od::value value);
+};
+
+bool RecordFilter::Rep::EvaluateMember(std::string_view key, od::value value) {
+  bool direct = false, nested = false;
+  for (const Clause& c : clauses) {
+    if (c.path[0] != key) continue;
+    (c.path.size() == 1 ? direct : nested) = true;
+  }
+  if (!direct && !nested) return true;
+  Scalar whole;
+  od::object object;
+  const bool is_object = nested && value.get_object().get(object) == simdjson::SUCCESS;
+  if (!nested) whole = ReadScalar(value);
+  for (size_t i = 0; i < clauses.size(); ++i) {
+    const Clause& c = clauses[i];
+    if (c.path[0] != key) continue;
+    if (!seen[i]) seen[i] = true, ++seen_count;
+    if (c.path.size() > 1 && !Evaluate(c, is_object ? ReadNested(object, c.path) : Scalar())) {
+      return false;
+    }
+  }
+  if (direct && nested && is_object) {  // "screen_size=..." beside "screen_size.width>..."
+    if (object.reset().error() == simdjson::SUCCESS &&
+        object.raw_json().get(whole.text) == simdjson::SUCCESS) {
+      whole.kind = Scalar::kComposite;
+    }
+  }
+  for (const Clause& c : clauses) {
+    if (c.path[0] == key && c.path.size() == 1 && !Evaluate(c, whole)) return false;
+  }
+  return true;
+}
+
+RecordFilter::RecordFilter() : rep_(std::make_unique<Rep>()) {}
+RecordFilter::~RecordFilter() = default;
+RecordFilter::RecordFilter(RecordFilter&&) noexcept = default;
+RecordFilter& RecordFilter::operator=(RecordFilter&&) noexcept = default;
+
+Status RecordFilter::Parse(const std::vector<std::string>& clauses, RecordFilter* filter) {
+  auto rep = std::make_unique<Rep>();
+  for (const std::string& text : clauses) {
+    Clause clause;
+    KPI_RETURN_IF_ERROR(ParseClause(text, &clause));
+    rep->clauses.push_back(std::move(clause));
+  }
+  rep->seen.resize(rep->clauses.size());
+  filter->rep_ = std::move(rep);
+  return Status::OK();
+}
+
+bool RecordFilter::empty() const { return rep_->clauses.empty(); }
+
+bool RecordFilter::Matches(std::string_view json) {
+  Rep& r = *rep_;
+  if (r.clauses.empty()) return true;
+  std::fill(r.seen.begin(), r.seen.end(), false);
+  r.seen_count = 0;
+  od::document doc;
+  od::object object;
+  if (r.parser.Iterate(json).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return false;
+  }
+  for (auto field_result : object) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (!r.EvaluateMember(key, field.value())) return false;
+    if (r.seen_count == r.clauses.size()) return true;  // the rest cannot matter
+  }
+  for (size_t i = 0; i < r.clauses.size(); ++i) {
+    if (!r.seen[i] && !Evaluate(r.clauses[i], Scalar())) return false;
+  }
+  return true;
+}
+
+}  // namespace kpi

@@ -1,0 +1,28 @@
+#include "libkpi/read/sample_query.h"
+
+#include "libkpi/read/record_stream.h"
+#include "libkpi/read/sampler.h"
+
+namespace kpi {
+
+Status SampleRecords(Query* query, const SampleSpec& spec, uint64_t seed, OutputSink* sink,
+                     ReadProblems* problems) {
+  RecordStream stream(query->ToStreamOptions());
+  Status s;
+  if (spec.count > 0) {
+    ReservoirSampler reservoir(spec.count, seed);
+    while (stream.Next()) reservoir.Offer(stream.record().json);
+    for (const std::string& line : reservoir.TakeInStreamOrder()) {
+      if (s.ok()) s = sink->AppendLine(line);
+    }
+  } else {
+    BernoulliSampler bernoulli(spec.fraction, seed);
+    while (s.ok() && stream.Next()) {
+      if (bernoulli.Keep()) s = sink->AppendLine(stream.record().json);
+    }
+  }
+  problems->insert(problems->end(), stream.problems().begin(), stream.problems().end());
+  return s.ok() ? stream.status() : s;
+}
+
+}  // namespace kpi

@@ -1,0 +1,128 @@
+#include "libkpi/read/tail_cursor.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "libkpi/env/output_sink.h"
+
+namespace kpi {
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+bool ReadHex(std::istream& in, uint64_t* v) {
+  std::string text;
+  if (!(in >> text) || text.empty() || text.size() > 16) return false;
+  char* end = nullptr;
+  *v = std::strtoull(text.c_str(), &end, 16);
+  return *end == '\0';
+}
+
+}  // namespace
+
+bool TailCursor::IsNew(const FileKey& key) const {
+  if (files.count(key)) return false;
+  auto it = floor.find(key.writer);
+  return it == floor.end() || key.seq > it->second;
+}
+
+void TailCursor::Printed(const std::string& writer, uint64_t seq) {
+  uint64_t& l = last[writer];
+  if (seq > l) l = seq;
+}
+
+void TailCursor::Done(const FileKey& key) {
+  files.erase(key);
+  uint64_t& f = floor[key.writer];
+  if (key.seq > f) f = key.seq;
+  for (auto it = files.begin(); it != files.end();) {
+    const bool passed =
+        it->second.finished() && it->first.writer == key.writer && it->first.seq <= f;
+    it = passed ? files.erase(it) : std::next(it);
+  }
+}
+
+std::string TailCursor::Serialize() const {
+  std::string out = "kpi-tail-cursor 1 " + std::to_string(saved_ms) + "\n";
+  for (const auto& [writer, seq] : floor) out += "floor " + writer + " " + Hex(seq) + "\n";
+  for (const auto& [key, mark] : files) {
+    out += "file " + std::to_string(key.hour_ms) + " " + key.writer + " " + Hex(key.seq) + " " +
+           Hex(mark.last_seq) + " " + std::to_string(mark.offset) + "\n";
+  }
+  for (const auto& [writer, seq] : last) out += "last " + writer + " " + Hex(seq) + "\n";
+  return out;
+}
+
+Status TailCursor::Parse(const std::string& text, const std::string& origin, TailCursor* cursor) {
+  *cursor = TailCursor();
+  std::istringstream lines(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    std::istringstream in(line);
+    std::string kind, writer;
+    bool ok = static_cast<bool>(in >> kind);
+    if (ok && number == 1) {
+      int version = 0;
+      ok = kind == "kpi-tail-cursor" && (in >> version >> cursor->saved_ms) && version == 1;
+    } else if (ok && kind == "floor") {
+      ok = (in >> writer) && ReadHex(in, &cursor->floor[writer]);
+    } else if (ok && kind == "last") {
+      ok = (in >> writer) && ReadHex(in, &cursor->last[writer]);
+    } else if (ok && kind == "file") {
+      FileKey key;
+      FileMark mark;
+      ok = (in >> key.hour_ms >> key.writer) && ReadHex(in, &key.seq) &&
+           ReadHex(in, &mark.last_seq) && (in >> mark.offset);
+      if (ok) cursor->files[key] = mark;
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      return Status::InvalidArgument(origin + ": line " + std::to_string(number) +
+                                     ": not a kpi tail cursor line; delete the file to start over");
+    }
+  }
+  if (number == 0)
+    return Status::InvalidArgument(origin + ": empty cursor file; delete it to start over");
+  return Status::OK();
+}
+
+Status TailCursor::Load(const std::string& path, TailCursor* cursor, bool* found) {
+  *cursor = TailCursor();
+  *found = ::access(path.c_str(), F_OK) == 0;
+  if (!*found) return errno == ENOENT ? Status::OK() : Status::FromErrno(errno, "access " + path);
+  std::ifstream in(path);
+  if (!in) return Status::IOError(path + ": cannot read the cursor file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path, cursor);
+}
+
+Status TailCursor::Save(const std::string& path) const {
+  const std::string temp = StoreLayout::TempPathFor(path);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "create " + temp);
+  Status s = WriteAll(fd, Serialize(), temp);
+  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + temp);
+  ::close(fd);
+  if (s.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+    s = Status::FromErrno(errno, "rename " + temp + " to " + path);
+  }
+  if (!s.ok()) ::unlink(temp.c_str());
+  return s;
+}
+
+}  // namespace kpi

@@ -1,0 +1,53 @@
+#include "libkpi/util/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
+#include "libkpi/util/time_util.h"
+
+namespace kpi {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+
+constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
+
+}  // namespace
+
+bool ParseLogLevel(std::string_view text, LogLevel* level) {
+  for (int i = 0; i < 4; ++i) {
+    if (text == kNames[i]) {
+      *level = static_cast<LogLevel>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* LogLevelName(LogLevel level) { return kNames[static_cast<int>(level)]; }
+
+void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
+
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+}
+
+void Log(LogLevel level, std::string_view message) {
+  if (!LogEnabled(level)) return;
+  const int64_t now = NowMs();
+  const CivilTime t = ToCivil(now);
+  char stamp[40];
+  const int n = std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s ",
+                              t.year, t.month, t.day, t.hour, t.minute, t.second, t.millis,
+                              LogLevelName(level));
+  std::string line(stamp, n > 0 ? static_cast<size_t>(n) : 0);
+  line.append(message);
+  line.push_back('\n');
+  // One write per line: stderr is unbuffered and lines must not interleave.
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+}  // namespace kpi

@@ -1,0 +1,23 @@
+// Shared secrets (forwarder and read-API tokens): loading them from files and
+// comparing them without leaking their contents through timing.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "libkpi/util/status.h"
+
+namespace kpi {
+
+// Reads the token in `path`, trimmed of surrounding white space. Fails with
+// InvalidArgument naming the file when it is empty, NotFound/IOError when it
+// cannot be read. `what` names the option for the message.
+Status LoadSecretFile(const std::string& path, std::string_view what, std::string* secret);
+
+// Compares in time that depends only on the lengths, never on where the
+// first difference lies.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace kpi

@@ -1,0 +1,148 @@
+// Committer: kpid's durable write path (format-spec/wal.md).
+//
+// Request threads hand canonical records to Commit; one commit thread
+// assigns ids and appends them to the write-ahead file of each record's hour
+// (one write(2) per WAL per group); a sync thread fdatasyncs the WALs
+// (WalSyncer, wal_syncer.h); a background sealer turns finished hours (hour
+// end + grace) and over-size WALs into segments. Open() recovers: truncates
+// torn tails, deletes WALs already sealed and .tmp leftovers, seals finished
+// hours, and reserves record seqs past anything previously handed out.
+//
+// Sync modes: when Commit returns OK, and what a crash can then lose.
+//   always  after an fdatasync that started after the records were written
+//           (group commit: every request written before a sync starts shares
+//           it; the commit thread writes the next group while a sync runs).
+//           Nothing acknowledged is lost, whatever crashes.
+//   batch   (default) once the records are written to the WAL (write(2)
+//           done): they are in the page cache, so a kpid crash or kill -9
+//           loses nothing acknowledged. The sync thread fdatasyncs every
+//           written WAL at most commit_window_us after its first unsynced
+//           write, so a power loss or kernel crash loses at most the records
+//           acknowledged in the last commit window. Durable against process
+//           crashes at once, against power loss within the commit window.
+//   none    never fdatasync, except when a WAL is closed at shutdown (and a
+//           segment is always synced when sealed): a power loss may lose any
+//           record not yet sealed; kill -9 loses nothing acknowledged.
+//
+// Threads and handoffs:
+//   - Callers: Commit checks the records and the free-space floor (statvfs,
+//     cached ~100 ms), queues one request and waits on its own condition
+//     variable; nothing else runs on the caller's thread.
+//   - The commit thread owns the open WalWriters. Per group it takes the
+//     whole queue (whatever arrived while the last group was written; it
+//     never waits to gather), hands out the group's seqs in one reservation
+//     call, encodes each record's frame into the buffer of its hour's WAL,
+//     writes each touched WAL with one write(2) and hands the written WALs
+//     to the sync thread. It wakes the callers right away in batch and
+//     none; in always the sync thread wakes them after their sync. A WAL
+//     that fails a write or sync is closed (after any running sync of it
+//     ends; the sync thread only ever fdatasyncs) and later records of its
+//     hour go to a new file (new seq); NoSpace from a write cuts the WAL
+//     back to its last frame and keeps it. A WAL past wal_max_bytes is
+//     closed after its group (rotation); closing syncs what is unsynced.
+//   - Backpressure: records accepted and not yet answered (queued, or
+//     written and waiting for their sync) count against max_queue_records.
+//   - The seal thread wakes every 2 s or when a WAL was closed. It asks the
+//     commit thread to close the WALs of finished hours (hour end +
+//     seal_grace_ms) that got no record for 30 s or have been open for
+//     seal_grace_ms (so late records make one segment per grace period, not
+//     one per pass) and waits until it has; then it seals every WAL of this
+//     writer that is not open. Open WAL keys are published in a set under
+//     the queue mutex *before* the file is created, and a closed WAL is never
+//     appended to again, so "listed and not open" means "safe to seal".
+//     Records that arrive for an hour already sealed go to a new WAL of that
+//     hour and so to another segment of it.
+//   - Recovery (Open, before the threads start): every WAL of this writer is
+//     closed for good, so each is sealed right away, finished hour or not
+//     (torn tails cut off and logged; sealed-but-not-deleted WALs deleted).
+//     WALs that cannot be sealed are kept and reported.
+//   - Close leaves the WALs of unfinished hours in wal/ for the next start.
+//
+// Thread-safety: Commit may be called from any number of threads; Open and
+// Close from one thread, before and after all Commit calls.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libkpi/format/record.h"
+#include "libkpi/util/status.h"
+
+namespace kpi {
+
+enum class SyncMode { kAlways, kBatch, kNone };
+bool ParseSyncMode(std::string_view text, SyncMode* mode);
+const char* SyncModeName(SyncMode mode);
+
+struct CommitterOptions {
+  std::string data_dir;
+  std::string writer_id;            // empty: derived from the host name
+  SyncMode sync = SyncMode::kBatch;
+  int64_t commit_window_us = 2000;  // batch mode: longest a write stays unsynced
+  size_t max_queue_records = 20000; // unanswered records beyond this: Busy (→ 503)
+  int64_t seal_grace_ms = 5 * 60 * 1000;   // seal an hour this long after it ends
+  uint64_t wal_max_bytes = 64ull << 20;    // seal early past this size
+  int zstd_level = 3;
+  size_t block_bytes = 1 << 20;
+  uint64_t min_free_bytes = 0;      // below this, Commit returns NoSpace (→ 507)
+};
+
+struct PendingRecord {
+  int64_t timestamp_ms = 0;
+  std::string body;  // CanonicalBlob::body: members after "_id", ending in '}'
+};
+
+struct CommitterStats {
+  std::atomic<uint64_t> records_committed{0};
+  std::atomic<uint64_t> bytes_written{0};
+  std::atomic<uint64_t> syncs{0};
+  std::atomic<uint64_t> queue_depth{0};
+  std::atomic<uint64_t> open_wals{0};
+  std::atomic<uint64_t> segments_sealed{0};
+  std::atomic<uint64_t> recovered_torn_bytes{0};
+  // fdatasync latency histogram, upper bounds in microseconds (+Inf last).
+  static constexpr int kSyncBuckets = 12;
+  static constexpr uint64_t kSyncBucketUs[kSyncBuckets - 1] = {
+      50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
+  std::atomic<uint64_t> sync_latency_bucket[kSyncBuckets] = {};
+  std::atomic<uint64_t> sync_latency_sum_us{0};
+};
+
+class Committer {
+ public:
+  explicit Committer(CommitterOptions options);
+  ~Committer();  // calls Close()
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  // Takes the writer lock (Busy if another process holds it), recovers, and
+  // starts the commit and seal threads.
+  Status Open();
+
+  // Makes `records` durable per the sync mode and fills `ids` in the same
+  // order. Busy when the queue is full, NoSpace when the disk is short
+  // (nothing of this call stored), IOError when a write or sync failed
+  // (nothing of this call acknowledged), Aborted after Close began.
+  Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids);
+
+  // Stops accepting, commits what is queued, syncs, seals nothing new, and
+  // joins the threads. Idempotent.
+  void Close();
+
+  // Closes and seals every WAL whose hour is finished (hour end + grace) at
+  // `now_ms`, busy or not, and seals every other closed WAL (rotated ones).
+  // The seal thread does the same periodically, sparing busy late hours.
+  Status SealFinishedHours(int64_t now_ms);
+
+  const std::string& writer_id() const;
+  const CommitterStats& stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kpi
