@@ -208,9 +208,21 @@ SITE
 }
 
 # wrk_post PORT DURATION BODIES: wrk -t1 -c$CONNECTIONS POSTing BODIES in
-# turn; prints "<2xx requests/s> <p99 ms> <non-2xx count>".
+# turn; prints "<2xx requests/s> <p99 ms> <non-2xx count>". Every body is
+# valid, so in a --quick run (the smoke test) any non-2xx answer, a 5xx
+# included, fails the script instead of becoming a note.
 CONNECTIONS=${CONNECTIONS:-64}
 wrk_post() {
+  local figures
+  figures=$(wrk_figures "$@") || return 1
+  if [ "$QUICK" = 1 ] && [ "${figures##* }" != 0 ]; then
+    grep -i -A3 "non-2xx\|socket errors" "$BENCH_WORK/wrk.out" >&2
+    die "wrk: ${figures##* } non-2xx answers from port $1 in a --quick run"
+  fi
+  echo "$figures"
+}
+
+wrk_figures() {
   [ -n "$WRK" ] || die "wrk is not installed (apt-get install wrk)"
   "$WRK" -t1 -c"$CONNECTIONS" -d"$2" --latency -s "$BENCH_DIR/post.lua" \
     "http://127.0.0.1:$1$INGEST_PATH" -- "$3" >"$BENCH_WORK/wrk.out" 2>&1 ||

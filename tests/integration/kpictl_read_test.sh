@@ -13,10 +13,15 @@ for tool in jq zstd; do
 done
 
 WORK=$(mktemp -d)
+source "$(dirname "$0")/sanitizer_lib.sh"
+sanitizer_reports_to "$WORK/sanitizer"
 TAIL_PID=
 cleanup() {
+  local rc=$?
   [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null
+  check_sanitizer_reports || rc=1
   rm -rf "$WORK"
+  exit $rc
 }
 trap cleanup EXIT
 FAILED=0

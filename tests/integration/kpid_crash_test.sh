@@ -19,7 +19,7 @@ for ((k = 1; k <= KILLS; k++)); do
 done
 wait_for_acks 100
 touch "$STOP"
-wait "$LOADER" || fail "loader failed"
+wait "$LOADER" || fail "loader failed: $(cat "$WORK/loader.log")"
 stop_kpid "k$KILLS"
 check "kpid exits 0 on SIGTERM after the crashes (got $STOP_RC)" test "$STOP_RC" = 0
 

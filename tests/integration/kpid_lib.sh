@@ -4,8 +4,12 @@
 #   starts kpid on a free loopback port (--listen 127.0.0.1:0, or $KPID_LISTEN; the port is read
 #   from its log) and sets KPID_PID_<NAME> and PORT_<NAME>; fails the test if it
 #   does not listen within 20 s or exits.
-# stop_kpid NAME    SIGTERM, waits, and sets STOP_RC to kpid's exit code
-#                   (not in $(...): only this shell can wait for kpid).
+# stop_kpid NAME [SIGNAL]   SIGTERM (or SIGNAL, e.g. INT), waits, sets STOP_RC to
+#                   kpid's exit code and fails the test unless it is 0 (not in
+#                   $(...): only this shell can wait for kpid).
+# kill_kpid NAME    SIGKILLs kpid and fails unless it died of that SIGKILL (a
+#                   crash or an exit before the kill is not mistaken for it).
+# expect_alive NAME fails if kpid NAME is no longer running.
 # post PORT CONTENT_TYPE BODY_FILE [curl args...]
 #   POSTs and prints "<status> <body>" (headers in $WORK/headers).
 # dump_store DATA_DIR   every stored record, one line each (kpi_dump.py).
@@ -21,6 +25,10 @@
 # wait_bounded PID SECONDS WHAT   waits for a child; fails if it runs on
 #                   past SECONDS or exits non-zero.
 # A test may define extra_cleanup (e.g. to unmount) before the work dir goes.
+#
+# Sanitizers (sanitizer_lib.sh): every process a test starts writes its
+# reports to $WORK/sanitizer/report.<pid>; at exit any report fails the test,
+# whatever the test's own checks said.
 
 set -u
 : "${KPID:?KPID must name the kpid binary}"
@@ -29,13 +37,17 @@ FIXTURES=$KPI_SOURCE_DIR/tests/fixtures
 INGEST=/wsapi/interaction_data
 WORK=$(mktemp -d /tmp/kpid-test.XXXXXX)
 STARTED_PIDS=()
+source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_lib.sh"
+sanitizer_reports_to "$WORK/sanitizer"
 
-cleanup() {
-  local pid
+cleanup() {  # cleanup [EXIT-STATUS]: the test's status, from the EXIT trap
+  local rc=${1:-$?} pid
   for pid in "${STARTED_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
   wait 2>/dev/null
   if declare -F extra_cleanup >/dev/null; then extra_cleanup; fi
+  check_sanitizer_reports || rc=1
   rm -rf "$WORK"
+  exit $rc
 }
 trap cleanup EXIT
 
@@ -72,12 +84,38 @@ start_kpid() {
 }
 
 stop_kpid() {
-  local name=$1
+  local name=$1 signal=${2:-TERM}
   local var="KPID_PID_$name"
   local pid=${!var}
-  kill -TERM "$pid"
+  kill -"$signal" "$pid"
   STOP_RC=0
   wait "$pid" || STOP_RC=$?
+  [ "$STOP_RC" = 0 ] || fail "kpid $name exited $STOP_RC after SIG$signal, not 0" \
+    "($(exit_status_text "$STOP_RC"))"
+}
+
+kill_kpid() {
+  local name=$1
+  local var="KPID_PID_$name"
+  local pid=${!var} rc=0
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || rc=$?  # quiet: bash would report "Killed"
+  # 137 = 128 + SIGKILL; anything else means kpid was gone before the kill.
+  [ "$rc" = 137 ] || fail "kpid $name was not killed by our SIGKILL: it" \
+    "$(exit_status_text "$rc") before it"
+}
+
+exit_status_text() {
+  if [ "$1" -gt 128 ]; then echo "died of signal $(($1 - 128)) ($(kill -l $(($1 - 128))))"
+  else echo "exited $1"; fi
+}
+
+expect_alive() {
+  local var="KPID_PID_$1"
+  kill -0 "${!var}" 2>/dev/null && return 0
+  local rc=0
+  wait "${!var}" || rc=$?
+  fail "kpid $1 is gone: it $(exit_status_text "$rc")"
 }
 
 post() {
@@ -100,10 +138,9 @@ dump_store() {
 restart_kpid() {
   local old=$1 new=$2 data=$3
   shift 3
-  local pid_var="KPID_PID_$old" port_var="PORT_$old"
+  local port_var="PORT_$old"
   local port=${!port_var}
-  kill -KILL "${!pid_var}"
-  wait "${!pid_var}" 2>/dev/null
+  kill_kpid "$old"
   # The same port, so a client's reconnects find the new kpid.
   KPID_LISTEN=127.0.0.1:$port start_kpid "$new" "$data" "$@"
   grep -q "listening on 127.0.0.1:$port " "$WORK/$new.log" || fail "kpid $new took another port"
@@ -112,7 +149,8 @@ restart_kpid() {
 start_loader() {
   local port=$1
   shift
-  python3 "$KPI_SOURCE_DIR/tests/integration/kpid_loader.py" "$port" "$ACKED" "$STOP" "$@" &
+  python3 "$KPI_SOURCE_DIR/tests/integration/kpid_loader.py" "$port" "$ACKED" "$STOP" "$@" \
+    2>>"$WORK/loader.log" &
   LOADER=$!
   STARTED_PIDS+=("$LOADER")
 }
@@ -123,7 +161,7 @@ wait_for_acks() {
   local target=$(($(acked_count) + $1)) i
   for ((i = 0; i < 600; i++)); do
     [ "$(acked_count)" -ge "$target" ] && return 0
-    kill -0 "$LOADER" 2>/dev/null || fail "loader stopped early"
+    kill -0 "$LOADER" 2>/dev/null || fail "loader stopped early: $(cat "$WORK/loader.log")"
     sleep 0.05
   done
   fail "no progress: $(acked_count) acknowledged, wanted $target"

@@ -7,7 +7,9 @@ usage: kpid_loader.py PORT ACKED_FILE STOP_FILE [THREADS]
 Each record carries its number and is posted once, never retried: a request
 that fails may or may not have been stored, so retrying it could store a
 number twice. ACKED_FILE gets one number per line for every 200 that said
-stored 1. Record n goes to hour n % N from --base-ts (default: five hours
+stored 1. A lost connection (kpid killed or restarting) is expected; any
+answer other than a 200 storing the record (a 500, a 503, a rejection) is a
+failure: the loader says which on stderr and exits 1 at once. Record n goes to hour n % N from --base-ts (default: five hours
 from 2013-02-21T00:00Z).
 
 The number is in number_emails, whose schema bound (10000) ends the run
@@ -19,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import sys
 import threading
 import time
 
@@ -40,6 +43,21 @@ def record_number(record):
     return record["number_sites_remembered"] * EMAILS_BOUND + record["number_emails"]
 
 
+def fail(message):
+    """Ends the whole loader (every thread) with exit status 1."""
+    sys.stderr.write("kpid_loader: %s\n" % message)
+    sys.stderr.flush()
+    os._exit(1)
+
+
+def stored(answer):
+    """The "stored" count of an answer; None if it is not kpid's JSON."""
+    try:
+        return json.loads(answer).get("stored")
+    except (ValueError, AttributeError):
+        return None
+
+
 def worker(args, first, acked, lock):
     conn = None
     limit = EMAILS_BOUND * (SITES_BOUND + 1) if args.wide_numbers else EMAILS_BOUND
@@ -56,11 +74,12 @@ def worker(args, first, acked, lock):
                          {"Content-Type": "application/json"})
             response = conn.getresponse()
             answer = response.read()
-            if response.status == 200 and json.loads(answer)["stored"] == 1:
-                with lock:
-                    acked.write("%d\n" % number)
-                    acked.flush()
-        except (OSError, http.client.HTTPException, ValueError):
+            if response.status != 200 or stored(answer) != 1:
+                fail("record %d answered %d: %s" % (number, response.status, answer[:300]))
+            with lock:
+                acked.write("%d\n" % number)
+                acked.flush()
+        except (OSError, http.client.HTTPException):
             if conn is not None:
                 conn.close()
             conn = None

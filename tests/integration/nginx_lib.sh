@@ -19,7 +19,7 @@ NGINX_PIDS=()
 # nginx's master stops its workers on SIGTERM; wait for them, or a worker it
 # had no time to stop outlives the test (kpid_lib's cleanup sends SIGKILL).
 stop_nginx_all() {
-  local pid i
+  local rc=$? pid i
   for pid in "${NGINX_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < 100; i++)); do
@@ -27,7 +27,7 @@ stop_nginx_all() {
       sleep 0.05
     done
   done
-  cleanup
+  cleanup "$rc"
 }
 trap stop_nginx_all EXIT
 # nginx's workers run as nobody when the master is root: let them reach
