@@ -1,0 +1,678 @@
+#!/usr/bin/python3
+"""kpi_reader: a second reader of kpi stores, written from format-spec/ alone.
+
+Reads a segment (*.kpi.zst), a write-ahead file (*.wal) or whole data
+directories, following segment.md and wal.md section by section (the section
+numbers below are theirs). Needs only the Python standard library and
+Debian's python3-zstandard (which installs for /usr/bin/python3).
+
+    kpi_reader.py export PATH...   records as JSON lines, in kpictl export's
+                                   order; problems on stderr
+    kpi_reader.py verify PATH...   kpictl verify's summary line, then one line
+                                   per problem: "<file>: <severity> <kind>
+                                   [block=<i>] offset=<n>"  (segment.md §12)
+
+PATH is a data directory (several are read as one store) or one file. Exit
+status: 0, or 3 if any problem is damage (as kpictl), 1 on bad usage.
+
+As a library (for notebooks):
+
+    import kpi_reader
+    for line in kpi_reader.export(["/var/lib/kpi"]):
+        record = json.loads(line)
+"""
+
+import datetime
+import os
+import re
+import struct
+import sys
+
+import zstandard
+
+# ----------------------------------------------------------------- §8 crc32c
+
+
+def _crc_entry(n):
+    for _ in range(8):
+        n = (n >> 1) ^ 0x82F63B78 if n & 1 else n >> 1  # reflected 0x1EDC6F41
+    return n
+
+
+_CRC_TABLE = [_crc_entry(n) for n in range(256)]
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    table = _CRC_TABLE
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+assert crc32c(b"123456789") == 0xE3069283
+
+# ------------------------------------------------------------ §0 conventions
+
+MS_PER_HOUR = 3600000
+MAX_TIME_MS = 253402300800000  # 10000-01-01: four-digit years only
+HEADER_MAGIC = 0x184D2A5A
+INDEX_MAGIC = 0x184D2A5B
+ZSTD_MAGIC = 0xFD2FB528
+MAX_WAL_PAYLOAD = 1 << 20
+WRITER_RE = re.compile(rb"[a-z0-9]{1,16}\Z")
+# §2.1: the record prefix, the only part of a line a reader checks.
+PREFIX_RE = re.compile(rb'\{"_id":"([a-z0-9]{1,16})-([0-9a-f]{16})","timestamp":(0|[1-9][0-9]{0,17})([,}])')
+
+
+def u16(b, o):
+    return struct.unpack_from("<H", b, o)[0]
+
+
+def u32(b, o):
+    return struct.unpack_from("<I", b, o)[0]
+
+
+def u64(b, o):
+    return struct.unpack_from("<Q", b, o)[0]
+
+
+def i64(b, o):
+    return struct.unpack_from("<q", b, o)[0]
+
+
+def valid_hour(hour):
+    return 0 <= hour < MAX_TIME_MS and hour % MS_PER_HOUR == 0
+
+
+def parse_record(line):
+    """(timestamp, writer, seq) of a line with a valid record prefix, else None."""
+    m = PREFIX_RE.match(line)
+    if not m or not line.endswith(b"}"):
+        return None
+    if m.group(4) == b"}" and m.end() != len(line):
+        return None
+    return int(m.group(3)), m.group(1).decode(), int(m.group(2), 16)
+
+
+def record_id(writer, seq):
+    return "%s-%016x" % (writer, seq)
+
+
+class Problem:
+    """One entry of the damage report (segment.md §12, wal.md §6)."""
+
+    def __init__(self, path, kind, offset, block=None, severity="damage"):
+        self.path, self.kind, self.offset, self.block = path, kind, offset, block
+        self.severity = severity
+
+    def text(self):
+        block = "" if self.block is None else " block=%d" % self.block
+        return "%s %s%s offset=%d" % (self.severity, self.kind, block, self.offset)
+
+    def __str__(self):
+        return "%s: %s" % (self.path, self.text())
+
+
+KIND_ORDER = ("header", "unsupported", "index", "block", "order", "torn", "frame", "record")
+
+
+def sorted_problems(problems):
+    """A file's problems by offset, ties in the order of the spec's tables (§12)."""
+    return sorted(problems, key=lambda p: (p.offset, KIND_ORDER.index(p.kind)))
+
+
+class Record:
+    __slots__ = ("ts", "id", "line")
+
+    def __init__(self, ts, rid, line):
+        self.ts, self.id, self.line = ts, rid, line
+
+    def key(self):
+        return (self.ts, self.id)
+
+
+# ------------------------------------------------------- RFC 8878 frame walk
+
+
+def zstd_frame_extent(data, offset):
+    """(content size or None, compressed extent or None) of the zstd frame at offset.
+
+    The extent is None when the frame runs past the end of the data (torn)."""
+    if offset + 5 > len(data) or u32(data, offset) != ZSTD_MAGIC:
+        return None, None
+    fhd = data[offset + 4]
+    fcs_flag, single, checksum, dict_flag = fhd >> 6, (fhd >> 5) & 1, (fhd >> 2) & 1, fhd & 3
+    if (fhd >> 3) & 1:
+        return None, None  # reserved bit
+    pos = offset + 5 + (0 if single else 1) + (0, 1, 2, 4)[dict_flag]
+    fcs_size = (1 if single else 0, 2, 4, 8)[fcs_flag]
+    if pos + fcs_size > len(data):
+        return None, None
+    content = None
+    if fcs_size:
+        content = int.from_bytes(data[pos:pos + fcs_size], "little") + (256 if fcs_size == 2 else 0)
+    pos += fcs_size
+    while True:
+        if pos + 3 > len(data):
+            return content, None
+        h = int.from_bytes(data[pos:pos + 3], "little")
+        last, kind, size = h & 1, (h >> 1) & 3, h >> 3
+        if kind == 3:
+            return content, None
+        pos += 3 + (1 if kind == 1 else size)
+        if pos > len(data):
+            return content, None
+        if last:
+            break
+    pos += 4 * checksum
+    if pos > len(data):
+        return content, None
+    return content, pos - offset
+
+
+def zstd_decode(frame, content_size):
+    try:
+        out = zstandard.ZstdDecompressor().decompress(frame, max_output_size=content_size)
+    except zstandard.ZstdError:
+        return None
+    return out if len(out) == content_size else None
+
+
+# ------------------------------------------------------------ §3 the header
+
+
+class Header:
+    def __init__(self):
+        self.sound = False
+        self.unsupported = False
+        self.end = None  # end of the header frame, when its size is plausible
+        self.hour = self.seq = None
+        self.writer = None
+        self.compacted = False
+        self.superseded = []
+
+
+def decode_header(data):
+    h = Header()
+    if len(data) < 8 or u32(data, 0) != HEADER_MAGIC:
+        return h
+    n = u32(data, 4)
+    if n < 32 or 8 + n > len(data):
+        return h
+    h.end = 8 + n
+    crc_at = 8 + n - 4
+    if crc32c(data[8:crc_at]) != u32(data, crc_at) or data[8:12] != b"KPIS":
+        return h
+    version = u16(data, 12)
+    if version > 1:
+        h.unsupported = True
+        return h
+    flags, hour, seq, w = u16(data, 14), i64(data, 16), u64(data, 24), data[32]
+    if version == 0 or flags & ~1 or not valid_hour(hour) or 33 + w + 2 > crc_at:
+        return h
+    writer = bytes(data[33:33 + w])
+    if not WRITER_RE.match(writer):
+        return h
+    pos = 33 + w
+    count = u16(data, pos)
+    pos += 2
+    names = []
+    for _ in range(count):
+        length = data[pos] if pos < crc_at else 0
+        if length == 0 or length > 64 or pos + 1 + length > crc_at:
+            return h
+        name = bytes(data[pos + 1:pos + 1 + length])
+        if b"/" in name:
+            return h
+        names.append(name.decode("latin-1"))
+        pos += 1 + length
+    compacted = bool(flags & 1)
+    if pos != crc_at or (count and not compacted) or compacted != (writer == b"compact"):
+        return h
+    h.sound, h.hour, h.seq, h.writer = True, hour, seq, writer.decode()
+    h.compacted, h.superseded = compacted, names
+    return h
+
+
+# ------------------------------------------------------------- §5 the index
+
+
+class Block:
+    __slots__ = ("offset", "csize", "usize", "count", "crc", "min_ts", "max_ts", "first_id")
+
+
+def decode_index(data, header):
+    """The blocks of a valid index, else None."""
+    size = len(data)
+    if size < 16:
+        return None
+    footer = size - 16
+    if data[footer + 12:footer + 16] != b"KPIX" or u32(data, footer + 8) != 0:
+        return None
+    count = u32(data, footer)
+    start = size - (24 + 64 * count)
+    min_start = header.end if header.sound else 8
+    if start < min_start:
+        return None
+    if u32(data, start) != INDEX_MAGIC or u32(data, start + 4) != 64 * count + 16:
+        return None
+    entries_end = start + 8 + 64 * count
+    if crc32c(data[start + 8:entries_end + 4]) != u32(data, entries_end + 4):
+        return None
+    blocks = []
+    for i in range(count):
+        e = start + 8 + 64 * i
+        b = Block()
+        b.offset, b.csize, b.usize, b.count, b.crc = struct.unpack_from("<QIIII", data, e)
+        b.min_ts, b.max_ts = i64(data, e + 24), i64(data, e + 32)
+        writer = bytes(data[e + 40:e + 56]).split(b"\0", 1)[0]
+        b.first_id = record_id(writer.decode("latin-1"), u64(data, e + 56))
+        if (b.count == 0 or b.csize == 0 or b.usize < b.count or b.min_ts > b.max_ts
+                or not WRITER_RE.match(writer)):
+            return None
+        blocks.append(b)
+    expected = header.end if header.sound else (blocks[0].offset if blocks else None)
+    if expected is None or expected < 8:
+        return None
+    for b in blocks:
+        if b.offset != expected:
+            return None
+        expected += b.csize
+    return blocks if expected == start else None
+
+
+# ------------------------------------------------------------ §4 the blocks
+
+
+def split_records(content, lo, hi):
+    """The records of a block's content (§4 rules 4, 5, 7), else None."""
+    if not content or not content.endswith(b"\n"):
+        return None
+    records = []
+    for line in content[:-1].split(b"\n"):
+        parsed = parse_record(line)
+        if parsed is None:
+            return None
+        ts, writer, seq = parsed
+        r = Record(ts, record_id(writer, seq), line)
+        if not lo <= ts <= hi or (records and not records[-1].key() < r.key()):
+            return None
+        records.append(r)
+    return records
+
+
+def read_block(data, b, lo, hi):
+    """Records of block b read through its entry (§4), else None."""
+    end = b.offset + b.csize
+    if end > len(data):
+        return None
+    content_size, extent = zstd_frame_extent(data, b.offset)
+    if content_size != b.usize or extent != b.csize:
+        return None
+    content = zstd_decode(bytes(data[b.offset:end]), b.usize)
+    if content is None or crc32c(content) != b.crc:
+        return None
+    records = split_records(content, max(lo, b.min_ts), min(hi, b.max_ts))
+    if (records is None or len(records) != b.count or records[0].ts != b.min_ts
+            or records[0].id != b.first_id or records[-1].ts != b.max_ts):
+        return None
+    return records
+
+
+class SegmentRead:
+    """Everything one read of a segment yields (§9)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.header = None
+        self.blocks = 0
+        self.records = []
+        self.problems = []
+
+
+def forward_scan(data, header, lo, hi, out):
+    """§9 step 3: the frames after the header, one by one."""
+    if header.sound:
+        offset = header.end
+    else:
+        at = data.find(struct.pack("<I", ZSTD_MAGIC), 0, 1 << 16)
+        offset = len(data) if at < 0 else at
+    number = 0
+    while offset + 4 <= len(data):
+        magic = u32(data, offset)
+        if magic & 0xFFFFFFF0 == 0x184D2A50:
+            return  # a skippable frame: normally the index
+        content_size, extent = zstd_frame_extent(data, offset)
+        if content_size is None or content_size == 0 or content_size > 0xFFFFFFFF or extent is None:
+            return
+        content = zstd_decode(bytes(data[offset:offset + extent]), content_size)
+        records = None if content is None else split_records(content, lo, hi)
+        if records is None:
+            out.problems.append(Problem(out.path, "block", offset, number))
+        else:
+            out.records.extend(records)
+            out.blocks += 1
+        number += 1
+        offset += extent
+
+
+def read_segment(path, data, path_key=None):
+    """Reads one segment. path_key is (hour, writer, seq) from a store path (§3)."""
+    out = SegmentRead(path)
+    header = decode_header(data)
+    out.header = header
+    if header.unsupported:
+        out.problems.append(Problem(path, "unsupported", 0))
+        return out
+    if header.sound and path_key and (header.hour, header.writer, header.seq) != path_key:
+        header.sound = False  # §3: a header that disagrees with its path is damaged
+    if not header.sound:
+        out.problems.append(Problem(path, "header", 0))
+    hour = header.hour if header.sound else (path_key[0] if path_key else None)
+    lo, hi = (0, MAX_TIME_MS) if hour is None else (hour, hour + MS_PER_HOUR - 1)
+    blocks = decode_index(data, header)
+    if blocks is None:
+        out.problems.append(Problem(path, "index", max(len(data) - 16, 0)))
+        forward_scan(data, header, lo, hi, out)
+        out.problems = sorted_problems(out.problems)
+        return out
+    out.blocks = len(blocks)
+    last = None
+    for i, b in enumerate(blocks):
+        records = read_block(data, b, lo, hi)
+        if records is None:
+            out.problems.append(Problem(path, "block", b.offset, i))
+            continue
+        if last is not None and not last < records[0].key():
+            out.problems.append(Problem(path, "order", b.offset, i))
+        last = records[-1].key()
+        out.records.extend(records)
+    out.problems = sorted_problems(out.problems)
+    return out
+
+
+# --------------------------------------------------------------- wal.md
+
+
+class WalRead:
+    def __init__(self, path):
+        self.path = path
+        self.records = []
+        self.problems = []
+
+
+def valid_frame_at(data, p):
+    """The payload length of a valid frame at p (wal.md §3), else None."""
+    if p + 24 > len(data):
+        return None
+    length = u32(data, p + 4)
+    if not 1 <= length <= MAX_WAL_PAYLOAD or p + 24 + length > len(data):
+        return None
+    if crc32c(data[p + 4:p + 24 + length]) != u32(data, p):
+        return None
+    return length
+
+
+def next_valid_frame(data, p):
+    for q in range(p + 1, len(data) - 23):
+        if valid_frame_at(data, q) is not None:
+            return q
+    return None
+
+
+def decode_wal_header(data):
+    """(sound, unsupported, hour, writer, seq) of a WAL header (wal.md §2)."""
+    bad = (False, False, None, None, None)
+    if data[0:4] != b"KPIW" or crc32c(data[0:44]) != u32(data, 44):
+        return bad
+    version = u16(data, 4)
+    if version > 1:
+        return (False, True, None, None, None)
+    writer_field = bytes(data[24:40])
+    writer = writer_field.rstrip(b"\0")
+    hour = i64(data, 8)
+    if (version == 0 or u16(data, 6) or u32(data, 40) or b"\0" in writer
+            or not WRITER_RE.match(writer) or not valid_hour(hour)):
+        return bad
+    return (True, False, hour, writer.decode(), u64(data, 16))
+
+
+def read_wal(path, data, path_key=None):
+    """Reads one WAL (wal.md §5). path_key is (hour, writer, seq) from its name."""
+    out = WalRead(path)
+    if len(data) < 48:
+        out.problems.append(Problem(path, "torn", 0, severity="warning"))
+        return out
+    sound, unsupported, hour, writer, seq = decode_wal_header(data)
+    if unsupported:
+        out.problems.append(Problem(path, "unsupported", 0))
+        return out
+    if sound and path_key and (hour, writer, seq) != path_key:
+        sound = False
+    if not sound:
+        out.problems.append(Problem(path, "header", 0))
+        hour, writer = (path_key[0], path_key[1]) if path_key else (None, None)
+    p, prev_seq = 48, None
+    while p < len(data):
+        length = valid_frame_at(data, p)
+        if length is None:
+            if not any(data[p:]):
+                break  # kpid's prefill (§4), or nothing
+            q = next_valid_frame(data, p)
+            if q is None:
+                out.problems.append(Problem(path, "torn", p, severity="warning"))
+                break
+            out.problems.append(Problem(path, "frame", p))
+            p = q
+            continue
+        ts, fseq = i64(data, p + 8), u64(data, p + 16)
+        line = bytes(data[p + 24:p + 24 + length])
+        parsed = parse_record(line)
+        if (parsed is None or parsed[0] != ts or parsed[2] != fseq
+                or (writer is not None and parsed[1] != writer)
+                or (hour is not None and not hour <= ts < hour + MS_PER_HOUR)):
+            out.problems.append(Problem(path, "record", p))
+        else:
+            if prev_seq is not None and fseq <= prev_seq:
+                out.problems.append(Problem(path, "order", p))
+            prev_seq = fseq
+            out.records.append(Record(ts, record_id(parsed[1], fseq), line))
+        p += 24 + length
+    out.problems = sorted_problems(out.problems)
+    return out
+
+
+# ------------------------------------------------------ segment.md §6, §10
+
+SEGMENT_NAME = re.compile(r"([a-z0-9]{1,16})-([0-9a-f]{16})\.kpi\.zst\Z")
+WAL_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})-([a-z0-9]{1,16})-([0-9a-f]{16})\.wal\Z")
+
+
+def hour_ms(year, month, day, hour):
+    try:
+        t = datetime.datetime(year, month, day, hour, tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+    ms = int(t.timestamp()) * 1000
+    return ms if 0 <= ms < MAX_TIME_MS else None
+
+
+def numbered(path, width):
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return []
+    return sorted(int(n) for n in names if len(n) == width and n.isdigit())
+
+
+def list_segments(data_dir):
+    """{hour: {name: (hour, writer, seq)}} of every published segment (§6)."""
+    root = os.path.join(data_dir, "segments")
+    out = {}
+    for y in numbered(root, 4):
+        for m in numbered(os.path.join(root, "%04d" % y), 2):
+            for d in numbered(os.path.join(root, "%04d/%02d" % (y, m)), 2):
+                for h in numbered(os.path.join(root, "%04d/%02d/%02d" % (y, m, d)), 2):
+                    hour = hour_ms(y, m, d, h) if h <= 23 else None
+                    if hour is None:
+                        continue
+                    files = {}
+                    for name in os.listdir(hour_dir(data_dir, hour)):
+                        match = SEGMENT_NAME.match(name)
+                        if match:
+                            files[name] = (hour, match.group(1), int(match.group(2), 16))
+                    out.setdefault(hour, {}).update(files)
+    return out
+
+
+def hour_dir(data_dir, hour):
+    t = datetime.datetime.fromtimestamp(hour // 1000, datetime.timezone.utc)
+    return os.path.join(data_dir, "segments", t.strftime("%Y/%m/%d/%H"))
+
+
+def list_wals(data_dir):
+    """{name: (hour, writer, seq)} of the WALs (wal.md §1)."""
+    out = {}
+    try:
+        names = os.listdir(os.path.join(data_dir, "wal"))
+    except FileNotFoundError:
+        return out
+    for name in names:
+        m = WAL_NAME.match(name)
+        if not m:
+            continue
+        hour = hour_ms(*(int(m.group(i)) for i in range(1, 5)))
+        if hour is not None and int(m.group(4)) <= 23:
+            out[name] = (hour, m.group(5), int(m.group(6), 16))
+    return out
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def snapshot_reads(data_dir, hour, wals, segments):
+    """§10: the reads of one hour of one data directory, superseded and sealed files left out."""
+    seg_reads = []
+    for name in sorted(segments, key=lambda n: segments[n]):
+        path = os.path.join(hour_dir(data_dir, hour), name)
+        seg_reads.append((name, read_segment(path, read_file(path), segments[name])))
+    superseded = set()
+    for _, r in seg_reads:
+        if r.header.sound and r.header.compacted:
+            superseded.update(r.header.superseded)
+    reads = [r for name, r in seg_reads if name not in superseded]
+    keys = set(segments.values())
+    for name, key in sorted(wals.items(), key=lambda kv: kv[1]):
+        if key[0] != hour or key in keys or "%s-%016x.kpi.zst" % key[1:] in superseded:
+            continue
+        path = os.path.join(data_dir, "wal", name)
+        reads.append(read_wal(path, read_file(path), key))
+    return reads
+
+
+def merged(reads):
+    """§11.2/§11.3: the records of one hour in order-key order, copies once."""
+    records = sorted((r for read in reads for r in read.records), key=Record.key)
+    last = None
+    for r in records:
+        if r.key() != last:
+            yield r
+        last = r.key()
+
+
+def is_data_dir(path):
+    return os.path.isdir(path)
+
+
+def read_lone(path):
+    data = read_file(path)
+    return read_wal(path, data) if path.endswith(".wal") else read_segment(path, data)
+
+
+def export_reads(paths):
+    """Yields, hour by hour, the list of reads of that hour (lone files: one group)."""
+    dirs = [p for p in paths if is_data_dir(p)]
+    for p in paths:
+        if not is_data_dir(p):
+            yield [read_lone(p)]
+    listings = [(d, list_segments(d), list_wals(d)) for d in dirs]
+    hours = set()
+    for _, segs, wals in listings:
+        hours.update(segs)
+        hours.update(k[0] for k in wals.values())
+    for hour in sorted(hours):
+        reads = []
+        for d, segs, wals in listings:
+            reads.extend(snapshot_reads(d, hour, wals, segs.get(hour, {})))
+        yield reads
+
+
+def export(paths, problems=None):
+    """The records of the store (or files) as JSON lines (bytes, no newline)."""
+    for reads in export_reads(paths):
+        for read in reads:
+            if problems is not None:
+                problems.extend(read.problems)
+        for r in merged(reads):
+            yield r.line
+
+
+def verify(paths):
+    """(summary line, problems) as kpictl verify: every listed file is read."""
+    segments = blocks = wals = records = 0
+    problems = []
+    reads = []
+    for p in paths:
+        if not is_data_dir(p):
+            reads.append(read_lone(p))
+            continue
+        for hour, files in sorted(list_segments(p).items()):
+            for name in sorted(files, key=lambda n: files[n]):
+                path = os.path.join(hour_dir(p, hour), name)
+                reads.append(read_segment(path, read_file(path), files[name]))
+        for name, key in sorted(list_wals(p).items(), key=lambda kv: kv[1]):
+            path = os.path.join(p, "wal", name)
+            reads.append(read_wal(path, read_file(path), key))
+    for r in reads:
+        if isinstance(r, SegmentRead):
+            segments += 1
+            blocks += r.blocks
+        else:
+            wals += 1
+        records += len(r.records)
+        problems.extend(r.problems)
+    damaged = sum(p.severity == "damage" for p in problems)
+    summary = "verified %d segments (%d blocks), %d WALs, %d records: %d damaged, %d warnings" % (
+        segments, blocks, wals, records, damaged, len(problems) - damaged)
+    return summary, problems
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("export", "verify"):
+        sys.stderr.write(__doc__)
+        return 1
+    paths = argv[2:]
+    for p in paths:
+        if not os.path.exists(p):
+            sys.stderr.write("kpi_reader: %s: no such file or directory\n" % p)
+            return 1
+    if argv[1] == "export":
+        problems = []
+        out = sys.stdout.buffer
+        for line in export(paths, problems):
+            out.write(line + b"\n")
+        for p in problems:
+            sys.stderr.write("%s\n" % p)
+    else:
+        summary, problems = verify(paths)
+        print(summary)
+        for p in problems:
+            print(p)
+    return 3 if any(p.severity == "damage" for p in problems) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
