@@ -3,9 +3,11 @@
 //
 // Contract: SealWal reads the WAL's valid prefix (a torn tail is first cut
 // off the file), sorts its records by the order key and publishes them as
-// <hour dir>/<writer>-<seq>.kpi.zst; only then, after the crash point
-// "seal.published", it deletes the WAL and syncs wal/. Every step is safe to
-// repeat after a crash:
+// <hour dir>/<writer>-<seq>.kpi.zst (SegmentWriter's crash points
+// "segment.temp_written", "segment.before_publish", "segment.renamed"); only
+// then, after the crash point "seal.published", it deletes the WAL and syncs
+// wal/. Every step is safe to repeat after a crash (kpid_seal_crash_test.sh
+// stops kpid at each of the four points under load):
 //   - a WAL without records (header only) is just deleted;
 //   - a WAL whose segment already exists and holds as many records (a crash
 //     between publishing and deleting), or was compacted into a segment that

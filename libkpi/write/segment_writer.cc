@@ -181,7 +181,11 @@ Status SegmentWriter::Impl::Finish() {
   return Fail(Publish());
 }
 
+// Crash points, in order: the temp file is whole but not yet synced
+// ("segment.temp_written"), synced and closed ("segment.before_publish"),
+// renamed but the directory not yet synced ("segment.renamed").
 Status SegmentWriter::Impl::Publish() {
+  CrashPoint("segment.temp_written");
   if (options_.sync) KPI_RETURN_IF_ERROR(file_->Sync());
   bytes_published_ = file_->Size();
   KPI_RETURN_IF_ERROR(file_->Close());
@@ -190,6 +194,7 @@ Status SegmentWriter::Impl::Publish() {
   FileSystem* fs = FileSystem::Default();
   KPI_RETURN_IF_ERROR(fs->RenameFile(temp_path_, final_path_));
   published_ = true;
+  CrashPoint("segment.renamed");
   if (options_.sync) KPI_RETURN_IF_ERROR(fs->SyncDir(DirName(final_path_)));
   return Status::OK();
 }

@@ -6,7 +6,10 @@
 // with InvalidArgument. Nothing is visible under the final name until Finish
 // returns OK; if Finish is not reached (error, crash, or the writer is
 // destroyed), only a ".<name>.tmp" file may remain, which the destructor
-// removes when it can and recovery removes otherwise.
+// removes when it can and recovery removes otherwise. Crash points (tests,
+// file_system.h): "segment.temp_written" (temp whole, not synced),
+// "segment.before_publish" (synced, before the rename), "segment.renamed"
+// (renamed, before the directory sync).
 //
 // Thread-safety: not thread-safe; one writer per file, one thread at a time.
 #pragma once
