@@ -253,6 +253,30 @@ Status StoreTail::EmitCompactedInputs(const FileMap& compacted, const FileMap& w
   return Status::OK();
 }
 
+Status StoreTail::RaiseFloorsToCompactedInputs(const FileMap& compacted,
+                                              ReadProblems* problems) {
+  // Poll looks no further back than this (its first `from`, see Poll).
+  const int64_t oldest_polled_hour = HourStart(NowMs() - lookback_ms_);
+  for (const auto& [compact_key, path] : compacted) {
+    if (compact_key.hour_ms < oldest_polled_hour) continue;
+    std::unique_ptr<SegmentReader> reader;
+    Status s = SegmentReader::Open(path, &reader);
+    if (s.IsNotFound()) continue;  // compacted again or purged since the listing
+    if (s.IsCorruption()) {
+      problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
+      continue;
+    }
+    KPI_RETURN_IF_ERROR(s);
+    for (const std::string& name : reader->header().superseded) {
+      auto key = StoreLayout::ParseSegmentFileName(compact_key.hour_ms, name);
+      if (!key || key->writer == kCompactWriterId) continue;
+      uint64_t& floor = cursor_.floor[key->writer];
+      floor = std::max(floor, key->seq);
+    }
+  }
+  return Status::OK();
+}
+
 Status StoreTail::NewestOfWriter(std::vector<std::pair<FileKey, std::string>> segments, size_t n,
                                  std::vector<TailRecord>* top, ReadProblems* problems) {
   if (n == 0) return Status::OK();  // `tail -n 0`: nothing to read, and top stays empty
@@ -275,8 +299,10 @@ Status StoreTail::Start(size_t n, std::vector<TailRecord>* newest, ReadProblems*
   FileMap wals, segments, compacted;
   KPI_RETURN_IF_ERROR(ListWals(&wals));
   KPI_RETURN_IF_ERROR(ListSegments(kMinTimeMs, kMaxTimeMs, &segments, &compacted));
-  // What a compaction holds now is older than anything the tail prints.
+  // What a compaction holds now is older than anything the tail prints,
+  // and so are the files it names: compacted again, they must not look new.
   for (const auto& [key, path] : compacted) examined_.insert(path);
+  KPI_RETURN_IF_ERROR(RaiseFloorsToCompactedInputs(compacted, problems));
   std::map<std::string, std::vector<TailRecord>> top;  // per writer
   std::map<std::string, std::vector<std::pair<FileKey, std::string>>> by_writer;
   for (const auto& [key, path] : segments) {

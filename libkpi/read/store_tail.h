@@ -22,9 +22,10 @@
 // while no tail ran): a file's records are its writer's seqs from the file's
 // own up to the next file of that writer and hour (kpid writes one WAL per
 // writer and hour at a time and takes each file's seq when it creates it).
-// Not covered: a compacted segment merged again into a newer one before any
-// poll listed it; its inputs are named nowhere the tail can read, and their
-// records are not shown.
+// A compacted segment names every file kpid wrote whose records it holds,
+// however often it was compacted again (compactor.h), so a file compacted
+// any number of times between two polls is still found by its name; nothing
+// here relies on the order of record ids, only on (writer, seq).
 //
 // Thread-safety: one thread.
 #pragma once
@@ -87,6 +88,9 @@ class StoreTail {
   Status EmitCompactedInputs(const FileMap& compacted, const FileMap& wals,
                              const FileMap& segments, const Emit& emit, ReadProblems* problems);
   Status FinishFromSegment(const FileKey& key, const Emit& emit, ReadProblems* problems);
+  // Start: files named by the compacted segments Poll can list existed
+  // before the tail began; raises each writer's floor over them.
+  Status RaiseFloorsToCompactedInputs(const FileMap& compacted, ReadProblems* problems);
   Status NewestOfWriter(std::vector<std::pair<FileKey, std::string>> segments, size_t n,
                         std::vector<TailRecord>* top, ReadProblems* problems);
 

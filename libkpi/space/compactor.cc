@@ -208,6 +208,24 @@ struct HourInputs {
   }
 };
 
+// The names the output supersedes: its inputs and, for a compacted input,
+// the names that input superseded, so the names of the files kpid wrote
+// survive any number of compactions (format-spec/segment.md §7). kpictl tail
+// finds the records of files it never saw by those names, and kpid's recovery
+// knows a WAL's segment was compacted away by them.
+std::vector<std::string> SupersededNames(const HourInputs& inputs) {
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& name) {
+    if (seen.insert(name).second) names.push_back(name);
+  };
+  for (const SnapshotFile* f : inputs.segments) add(BaseName(f->path()));
+  for (const SnapshotFile* f : inputs.segments) {
+    for (const std::string& name : f->segment()->header().superseded) add(name);
+  }
+  return names;
+}
+
 Status UnlinkInputs(const HourInputs& inputs, const std::string& dir, bool sync) {
   bool first = true;
   uint64_t removed = 0;
@@ -241,7 +259,7 @@ Status CompactHour(const StoreLayout& layout, int64_t hour_ms, const CompactOpti
   header.hour_ms = hour_ms;
   header.seq = inputs.next_compact_seq;
   header.writer = std::string(kCompactWriterId);
-  for (const SnapshotFile* f : inputs.segments) header.superseded.push_back(BaseName(f->path()));
+  header.superseded = SupersededNames(inputs);
   const FileKey key{hour_ms, header.writer, header.seq};
   *out = CompactedHour{layout.data_dir(), hour_ms, layout.SegmentPath(key), inputs.segments.size(),
                        0, 0, inputs.bytes, 0};

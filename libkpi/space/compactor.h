@@ -17,7 +17,10 @@
 //   3. k-way merge the inputs in order-key order (timestamp, _id), memory
 //      one block per input, into compact-<seq>.kpi.zst (seq = 1 + the
 //      largest compact seq of the hour) whose header lists the inputs'
-//      names; ids are kept, a record present in two inputs is written once;
+//      names and every name a compacted input listed (so the names of the
+//      files kpid wrote survive repeated compaction: kpictl tail and kpid's
+//      recovery look for them); ids are kept, a record present in two
+//      inputs is written once;
 //   4. publish it atomically (SegmentWriter: temp, fsync, rename, dir fsync),
 //      crash point "compact.published", unlink the inputs one by one (crash
 //      point "compact.unlinked_one" after the first), fsync the directory.

@@ -2,10 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "testing/store_builder.h"
 #include "libkpi/format/wal.h"
+#include "libkpi/read/segment_reader.h"
+#include "libkpi/space/compactor.h"
 #include "store_test_util.h"
 
 using kpi::FileKey;
@@ -56,6 +59,35 @@ void Seal(kpi::StoreBuilder* b, const FileKey& key, const std::vector<Record>& r
 }
 
 using Seq = std::vector<uint64_t>;
+
+// A tail started on the WAL `first` (seqs 2-3) that printed appends 4-5,
+// after which kpid sealed `first`.
+std::unique_ptr<kpi::StoreTail> TailOfSealedWal(kpi::StoreBuilder* b, const FileKey& first,
+                                                std::set<std::string>* seen) {
+  std::string path;
+  REQUIRE(b->WriteWal(first, Seqs("a1", 2, 3, kHour), &path).ok());
+  auto tail = std::make_unique<kpi::StoreTail>(std::vector<std::string>{b->layout().data_dir()},
+                                               kpi::TailCursor(), 48 * kpi::kMsPerHour);
+  std::vector<kpi::TailRecord> newest;
+  kpi::ReadProblems problems;
+  REQUIRE(tail->Start(0, &newest, &problems).ok());
+  Append(b->layout(), first, Seqs("a1", 4, 5, kHour));
+  CHECK(Poll(tail.get(), seen) == Seq{4, 5});
+  Seal(b, first, Seqs("a1", 2, 5, kHour));
+  return tail;
+}
+
+// `kpictl compact` of the whole store, unsynced (a test directory).
+void CompactAll(const std::string& dir) {
+  kpi::CompactOptions options;
+  options.data_dirs = {dir};
+  options.zstd_level = 1;
+  options.sync = false;
+  kpi::CompactResult result;
+  REQUIRE(kpi::Compactor(options).Run(&result).ok());
+  REQUIRE(result.problems.empty());
+  REQUIRE(result.hours.size() == 1);
+}
 
 }  // namespace
 
@@ -119,15 +151,9 @@ TEST_CASE("files sealed and compacted between two polls are printed from the com
   kpi::StoreBuilder b(dir.path());
   std::string path;
   const FileKey first{kHour, "a1", 1}, second{kHour, "a1", 10}, third{kHour, "a1", 20};
-  REQUIRE(b.WriteWal(first, Seqs("a1", 2, 3, kHour), &path).ok());
-  kpi::StoreTail tail({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
-  std::vector<kpi::TailRecord> newest;
-  kpi::ReadProblems problems;
-  REQUIRE(tail.Start(0, &newest, &problems).ok());
   std::set<std::string> seen;
-  Append(b.layout(), first, Seqs("a1", 4, 5, kHour));
-  CHECK(Poll(&tail, &seen) == Seq{4, 5});
-  Seal(&b, first, Seqs("a1", 2, 5, kHour));
+  std::unique_ptr<kpi::StoreTail> owned = TailOfSealedWal(&b, first, &seen);
+  kpi::StoreTail& tail = *owned;
   CHECK(Poll(&tail, &seen).empty());
 
   // Between two polls: two more files of the hour, sealed, and all three
@@ -222,4 +248,50 @@ TEST_CASE("cursor files round-trip and bad ones are usage errors") {
         kpi::Status::Code::kInvalidArgument);
   CHECK(kpi::TailCursor::Parse("kpi-tail-cursor 1 5\nfile x\n", "cur", &bad).message().find(
             "cur: line 2") != std::string::npos);
+}
+
+TEST_CASE("files compacted twice between two polls are still printed, once") {
+  // The soak test found it: at full compaction speed a file could be
+  // created, sealed, compacted, and that compaction compacted again, all
+  // between two polls. The last compacted segment still names the file.
+  kpi_test::TempDir dir;
+  kpi::StoreBuilder b(dir.path());
+  std::string path;
+  const FileKey first{kHour, "a1", 1}, second{kHour, "a1", 10}, third{kHour, "a1", 20};
+  const FileKey other{kHour, "b2", 5};
+  std::set<std::string> seen;
+  std::unique_ptr<kpi::StoreTail> owned = TailOfSealedWal(&b, first, &seen);
+  kpi::StoreTail& tail = *owned;
+
+  // Between two polls: `second` and `other` sealed and compacted with
+  // `first`, then `third` sealed and compacted with that compaction.
+  REQUIRE(b.WriteSegment(second, Seqs("a1", 11, 12, kHour), &path).ok());
+  REQUIRE(b.WriteSegment(other, Seqs("b2", 6, 7, kHour), &path).ok());
+  CompactAll(dir.path());
+  REQUIRE(b.WriteSegment(third, Seqs("a1", 21, 22, kHour), &path).ok());
+  CompactAll(dir.path());
+
+  std::unique_ptr<kpi::SegmentReader> reader;
+  REQUIRE(kpi::SegmentReader::Open(b.layout().SegmentPath({kHour, "compact", 2}), &reader).ok());
+  std::set<std::string> names(reader->header().superseded.begin(),
+                              reader->header().superseded.end());
+  for (const FileKey& key : {first, second, third, other})
+    CHECK(names.count(kpi::StoreLayout::SegmentFileName(key)) == 1);
+
+  Seq printed = Poll(&tail, &seen);
+  std::sort(printed.begin(), printed.end());
+  CHECK(printed == Seq{6, 7, 11, 12, 21, 22});
+  CHECK(Poll(&tail, &seen).empty());
+  CHECK(seen.size() == 8);
+
+  // A tail started now sees all of it as older than itself, and a third
+  // compaction of it prints nothing.
+  kpi::StoreTail late({dir.path()}, kpi::TailCursor(), 48 * kpi::kMsPerHour);
+  std::vector<kpi::TailRecord> newest;
+  kpi::ReadProblems problems;
+  REQUIRE(late.Start(0, &newest, &problems).ok());
+  REQUIRE(b.WriteSegment({kHour, "a1", 30}, Seqs("a1", 31, 31, kHour), &path).ok());
+  CompactAll(dir.path());
+  std::set<std::string> late_seen;
+  CHECK(Poll(&late, &late_seen) == Seq{31});
 }
