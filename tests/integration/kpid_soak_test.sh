@@ -5,7 +5,8 @@
 #    finished ones, which kpid seals every few seconds, and the current one);
 #  - a maintenance loop seeds three hours of 2012-06-01 (kpi-mkstore), runs
 #    `kpictl compact` over the whole store, the loaded hours included, and
-#    `kpictl purge 2012-06-01`, which must remove exactly those three hours;
+#    `kpictl purge 2012-06-01`, which must remove exactly those three hours,
+#    round after round without a pause;
 #  - an export loop: each `kpictl export` is JSON lines with no _id twice and
 #    holds every record acknowledged before it began, once;
 #  - `kpictl tail -f --cursor-file` follows the store all along;
@@ -13,7 +14,8 @@
 # tail -f starts on a store that already holds segments (the seeded day).
 # At the end: every acknowledged record is stored exactly once and tail -f
 # printed it exactly once (a tail restarted from its cursor prints nothing
-# more), nothing of 2012-06-01 is left, and `kpictl verify` is clean.
+# more), nothing of 2012-06-01 is left, `kpictl verify` is clean, and the
+# kills, compactions, purges and exports reached minima scaled to the run.
 # Records kpid stored without an answer (a kill mid-request) may be anywhere.
 source "$(dirname "$0")/kpid_lib.sh"
 : "${KPICTL:?}" "${KPI_BINARY_DIR:?}"
@@ -58,7 +60,9 @@ seed_old_day() {  # seed_old_day ROUND: sealed segments of writer old<ROUND>
     fail "seeding $OLD_DAY (round $1): $(cat "$WORK/mkstore.err")"
 }
 
-# One round a second: seed the old day, compact everything, purge the old day.
+# Rounds back to back, at full speed (several compactions of the loaded
+# hours between two 200 ms polls of tail -f): seed the old day, compact
+# everything, purge the old day.
 maintain() {
   local round=0 removed
   while [ ! -e "$STOP" ]; do
@@ -76,10 +80,6 @@ maintain() {
       fail "purge (round $round) removed $removed hours, not the $OLD_HOURS seeded:" \
         "$(cat "$WORK/purge.out")"
     count purges
-    # kpictl(1): tail -f covers files sealed and compacted between two of its
-    # polls, but not a compaction compacted again before it polls: keep the
-    # rounds well apart from its 200 ms polls, as ops must.
-    sleep 1
   done
 }
 
@@ -99,11 +99,14 @@ export_all() {
 }
 
 # Sleeps about $1 ms, failing early when a background part failed or died.
+# By the clock, not by counting 100 ms sleeps, which a loaded machine stretches.
+now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 watch() {
-  local i
-  for ((i = 0; i < $1 / 100; i++)); do
+  local until=$(($(now_ms) + $1))
+  while [ "$(now_ms)" -lt "$until" ]; do
     [ -s "$FAILED" ] && fail "$(cat "$FAILED")"
-    kill -0 "$LOADER" 2>/dev/null || fail "the loader stopped"
+    kill -0 "$LOADER" 2>/dev/null || fail "the loader stopped: $(cat "$WORK/loader.log")"
+    expect_alive "k$kills"  # a crash between two kills is not mistaken for one
     kill -0 "$TAIL" 2>/dev/null || fail "tail -f stopped: $(cat "$WORK/tail.err")"
     sleep 0.1
   done
@@ -181,6 +184,22 @@ ctl verify >"$WORK/verify.out" 2>"$WORK/verify.err" ||
 
 hours=$(cat "$WORK/loaded-hours-compacted" 2>/dev/null | wc -l)
 check "compaction merged hours kpid was writing to" test "$hours" -gt 0
+# Minima scaled to the run's length, so that a run where a part stalled or
+# never ran (no kill, no compaction) fails instead of passing quietly:
+# kills every 3-8 s (plus a restart) leave about one per 6 s, at least one
+# per 15 s is asked; maintenance rounds run back to back and took under a
+# second each on a loaded 2-core machine (one per 6 s asked); exports read
+# the whole growing store (one per 20 s asked); the loader acknowledged
+# about 1000 records a second (20 asked).
+at_least() {  # at_least WHAT GOT MIN
+  check "the soak's $1: $2, at least $3 expected in $DURATION s" test "$2" -ge "$3"
+}
+per() { local n=$((DURATION / $1)); echo $((n > 0 ? n : 1)); }
+at_least "kills" "$kills" "$(per 15)"
+at_least "compactions" "$(counted compactions)" "$(per 6)"
+at_least "purges" "$(counted purges)" "$(per 6)"
+at_least "exports" "$(counted exports)" "$(per 20)"
+at_least "records acknowledged" "$acked" "$((DURATION * 20))"
 echo "soak: $DURATION s, seed $SEED, records acknowledged $acked," \
   "stored $(wc -l <"$WORK/stored")," \
   "kills survived $kills, compactions $(counted compactions) (of loaded hours $hours)," \
