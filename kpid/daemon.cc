@@ -45,6 +45,18 @@ std::string ListenLine(const std::string& address, int port, const char* what) {
   return "listening on " + host + ":" + std::to_string(port) + " for " + what;
 }
 
+// How long data lives is part of the privacy promise: say it at every start.
+void LogRetention(const ServerOptions& options) {
+  if (options.retention_ms > 0) {
+    LogInfo("retention: hours that ended more than " + FormatDuration(options.retention_ms) +
+            " ago are deleted (--retention); records are accepted at most " +
+            FormatDuration(options.max_future_ms) + " ahead (--max-future)");
+  } else {
+    LogWarn("retention: --retention 0 keeps every record forever; the privacy review asks "
+            "for a finite retention (README, Privacy)");
+  }
+}
+
 int Fail(int code, const char* what, const Status& s) {
   LogError(std::string(what) + ": " + s.ToString());
   return code;
@@ -103,6 +115,7 @@ int RunDaemon(const ServerOptions& options) {
   retention.Start();
   LogInfo("kpid " KPI_VERSION " writer " + committer.writer_id() + " data dir " +
           options.data_dir + ", sync " + SyncModeName(options.sync));
+  LogRetention(options);
   LogInfo(ListenLine(options.listen, server.port(),
                      options.read_listen.empty() ? "ingest and reads" : "ingest"));
   if (!options.read_listen.empty()) {

@@ -7,9 +7,7 @@
 #include "libkpi/util/units.h"
 
 namespace kpi {
-namespace {
 
-// "5m" for 300000: the largest unit that divides the value, for --help.
 std::string FormatDuration(int64_t ms) {
   struct Unit {
     int64_t ms;
@@ -24,6 +22,8 @@ std::string FormatDuration(int64_t ms) {
   }
   return std::to_string(ms) + "ms";
 }
+
+namespace {
 
 // CLI11 reports a ValidationError with the option's name and our message.
 void ThrowIfError(const Status& s, const std::string& option) {
@@ -97,8 +97,15 @@ void AddStoreOptions(CLI::App* app, ServerOptions* o) {
       ->group(g);
   AddSize(app, "--min-free-bytes", &o->min_free_bytes,
           "Below this much free disk POSTs get 507 and /healthz reports it")->group(g);
-  AddDuration(app, "--retention", &o->retention_ms,
-              "Delete segments older than this (0 = keep)")->group(g);
+  app->add_option_function<std::string>(
+         "--retention",
+         [o](const std::string& v) {
+           ThrowIfError(ParseDuration(v, "--retention", &o->retention_ms), "--retention");
+           o->retention_given = true;
+         },
+         "Delete segments whose hour ended longer ago than this (0 = keep forever; kpid "
+         "warns)")
+      ->type_name("DURATION")->default_str(FormatDuration(o->retention_ms))->group(g);
   AddSize(app, "--max-disk-bytes", &o->max_disk_bytes,
           "Delete the oldest segments past this total (0 = no cap)")->group(g);
 }
@@ -127,7 +134,8 @@ void AddHttpOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--max-batch", o->max_batch, "Blobs per POST; more get 400")
       ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{100000}))->group(g);
   AddDuration(app, "--max-future", &o->max_future_ms,
-              "Reject blobs whose timestamp is this far ahead of the server clock")->group(g);
+              "Reject blobs whose timestamp is this far ahead of the server clock (at most "
+              "1d, so that no record outlives --retention by more)")->group(g);
   AddDuration(app, "--max-age", &o->max_age_ms,
               "Reject blobs older than this (0 = no limit)")->group(g);
 }
@@ -223,6 +231,13 @@ Status ServerOptions::Validate() const {
   }
   if (max_body < 16) return Status::InvalidArgument("--max-body: must be at least 16 bytes");
   if (queue_max == 0) return Status::InvalidArgument("--queue-max: must be at least 1");
+  if (max_future_ms < 0 || max_future_ms > kMaxFutureCapMs) {
+    return Status::InvalidArgument(
+        "--max-future: " + FormatDuration(max_future_ms) +
+        " is not within 0..1d (a record dated further ahead would be kept that much longer "
+        "than --retention; fix the clients' clocks instead)");
+  }
+  if (retention_ms < 0) return Status::InvalidArgument("--retention: must not be negative");
   if (forwarder_header.empty()) {
     return Status::InvalidArgument("--forwarder-header: must name a header");
   }
@@ -267,7 +282,10 @@ RetentionOptions RetentionOptionsFrom(const ServerOptions& options) {
   r.data_dir = options.data_dir;
   r.max_age_ms = options.retention_ms;
   r.max_bytes = options.max_disk_bytes;
-  if (r.max_age_ms > 0 || r.max_bytes > 0) r.min_free_bytes = options.min_free_bytes;
+  // The default retention does not make a full disk delete old hours: only
+  // an operator who chose a retention or a size cap has said they may go.
+  const bool chosen_age = options.retention_given && r.max_age_ms > 0;
+  if (chosen_age || r.max_bytes > 0) r.min_free_bytes = options.min_free_bytes;
   return r;
 }
 

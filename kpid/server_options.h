@@ -27,6 +27,11 @@ class App;
 namespace kpi {
 
 
+// The default of --retention, and the largest --max-future kpid accepts: a
+// record dated further ahead would outlive --retention by as much.
+inline constexpr int64_t kDefaultRetentionMs = 400 * 24 * 3600 * 1000LL;
+inline constexpr int64_t kMaxFutureCapMs = 24 * 3600 * 1000LL;
+
 struct ServerOptions {
   // Store.
   std::string data_dir;
@@ -45,7 +50,7 @@ struct ServerOptions {
   // Ingest limits.
   uint64_t max_body = 64 << 10;
   size_t max_batch = 100;
-  int64_t max_future_ms = 10 * 60 * 1000;
+  int64_t max_future_ms = 10 * 60 * 1000;  // at most kMaxFutureCapMs
   int64_t max_age_ms = 7 * 24 * 3600 * 1000LL;  // 0 = no limit
 
   // Privacy.
@@ -71,8 +76,11 @@ struct ServerOptions {
   uint64_t block_size = 1 << 20;
   uint64_t min_free_bytes = 256ull << 20;
 
-  // Retention (applied by the retention task; 0 = keep everything).
-  int64_t retention_ms = 0;
+  // Retention (applied by the retention task; 0 = keep everything, which
+  // kpid warns about). 400 days: a year-over-year comparison of a month
+  // needs the same month a year ago, 13 months, plus a few weeks of slack.
+  int64_t retention_ms = kDefaultRetentionMs;
+  bool retention_given = false;  // --retention was set (enables the free-space goal)
   uint64_t max_disk_bytes = 0;
 
   LogLevel log_level = LogLevel::kInfo;
@@ -93,6 +101,9 @@ Status ParseHostPort(const std::string& text, std::string_view what, std::string
 // The ingest settings of `options`; the forwarder token is read by the
 // caller (secret.h).
 IngestConfig MakeIngestConfig(const ServerOptions& options, std::string forwarder_token);
+// "5m" for 300000, "400d": the largest unit that divides the value.
+std::string FormatDuration(int64_t ms);
+
 // The retention settings of `options`.
 RetentionOptions RetentionOptionsFrom(const ServerOptions& options);
 

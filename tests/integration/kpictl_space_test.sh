@@ -24,7 +24,6 @@ expect() {
 }
 out_has() { grep -q -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "stdout lacks '$1'"; }; }
 err_has() { grep -q -- "$1" "$WORK/err" || { cat "$WORK/err" >&2; fail "stderr lacks '$1'"; }; }
-segments_in() { find "$1/segments" -name '*.kpi.zst' | wc -l; }
 
 # ------------------------------------------------------------------ 1. CLI
 S=$WORK/store
@@ -138,14 +137,6 @@ check "no record is stored twice ($dups)" test -z "$dups"
 # ------------------------------------------------------------ 3. retention
 metric() {  # metric PORT NAME
   curl -sS "http://127.0.0.1:$1/metrics" | sed -n "s/^$2 //p"
-}
-wait_hours_left() {  # wait_hours_left DIR N: bounded poll until N segment files remain
-  local i
-  for ((i = 0; i < 300; i++)); do
-    [ "$(segments_in "$1")" = "$2" ] && return 0
-    sleep 0.1
-  done
-  return 1
 }
 R=$WORK/retention
 "$MKSTORE" --data-dir "$R" --records 300 --hours 3 --from 2012-06-01 --writer old >/dev/null

@@ -3,7 +3,9 @@
 # start_kpid NAME DATA_DIR [kpid options...]
 #   starts kpid on a free loopback port (--listen 127.0.0.1:0, or $KPID_LISTEN; the port is read
 #   from its log) and sets KPID_PID_<NAME> and PORT_<NAME>; fails the test if it
-#   does not listen within 20 s or exits.
+#   does not listen within 20 s or exits. The fixtures are dated 2013, older than kpid's
+#   default --retention, which would delete them once sealed: kpid gets --retention 0
+#   unless the options name --retention or KPID_DEFAULTS=1 asks for kpid's own defaults.
 # stop_kpid NAME [SIGNAL]   SIGTERM (or SIGNAL, e.g. INT), waits, sets STOP_RC to
 #                   kpid's exit code and fails the test unless it is 0 (not in
 #                   $(...): only this shell can wait for kpid).
@@ -22,6 +24,8 @@
 # check_exactly_once ACKED NUMBERS WHAT
 #   fails unless every number of ACKED is in NUMBERS exactly once and no
 #   number of NUMBERS is there twice (WHAT names NUMBERS in the message).
+# segments_in DATA_DIR   how many segment files the store holds.
+# wait_hours_left DATA_DIR N   bounded poll (30 s) until N segment files remain.
 # wait_bounded PID SECONDS WHAT   waits for a child; fails if it runs on
 #                   past SECONDS or exits non-zero.
 # A test may define extra_cleanup (e.g. to unmount) before the work dir goes.
@@ -68,7 +72,9 @@ start_kpid() {
   shift 2
   local log=$WORK/$name.log
   : >"$log"
-  "$KPID" --data-dir "$data" --listen "${KPID_LISTEN:-127.0.0.1:0}" "$@" >"$log" 2>&1 &
+  local keep=(--retention 0)
+  [[ -n "${KPID_DEFAULTS:-}" || " $* " == *" --retention "* ]] && keep=()
+  "$KPID" --data-dir "$data" --listen "${KPID_LISTEN:-127.0.0.1:0}" "${keep[@]}" "$@" >"$log" 2>&1 &
   local pid=$!
   STARTED_PIDS+=("$pid")
   local i port=""
@@ -193,4 +199,15 @@ wait_bounded() {
   kill -0 "$pid" 2>/dev/null && fail "$what still runs after $seconds s"
   wait "$pid" || rc=$?
   [ "$rc" = 0 ] || fail "$what exited $rc"
+}
+
+segments_in() { find "$1/segments" -name '*.kpi.zst' | wc -l; }
+
+wait_hours_left() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    [ "$(segments_in "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
 }

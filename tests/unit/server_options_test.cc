@@ -35,6 +35,8 @@ TEST_CASE("defaults match the documented ones") {
   CHECK(o.sync == SyncMode::kBatch);
   CHECK(o.max_body == 64 * 1024);
   CHECK(o.max_age_ms == 7 * 24 * 3600 * 1000LL);
+  CHECK(o.retention_ms == 400 * 24 * 3600 * 1000LL);
+  CHECK(o.max_future_ms == 10 * 60 * 1000);
   CHECK(o.honor_gpc);
   CHECK_FALSE(o.honor_dnt);
   CHECK_FALSE(o.schema_explicit);
@@ -101,4 +103,37 @@ TEST_CASE("HOST:PORT forms") {
   CHECK(port == 0);
   CHECK_FALSE(ParseHostPort("h:99999", "--listen", &host, &port).ok());
   CHECK_FALSE(ParseHostPort("h:", "--listen", &host, &port).ok());
+}
+
+TEST_CASE("retention is finite by default, and a full disk deletes only when asked to") {
+  ServerOptions o;
+  REQUIRE(Parse({"--data-dir", "d"}, &o).empty());
+  RetentionOptions r = RetentionOptionsFrom(o);
+  CHECK(r.max_age_ms == 400 * 24 * 3600 * 1000LL);
+  CHECK(r.enabled());
+  CHECK(r.min_free_bytes == 0);  // the default does not turn a full disk into deletion
+
+  ServerOptions chosen;
+  REQUIRE(Parse({"--data-dir", "d", "--retention", "30d"}, &chosen).empty());
+  CHECK(chosen.retention_given);
+  CHECK(RetentionOptionsFrom(chosen).max_age_ms == 30 * 24 * 3600 * 1000LL);
+  CHECK(RetentionOptionsFrom(chosen).min_free_bytes == chosen.min_free_bytes);
+
+  ServerOptions forever;
+  REQUIRE(Parse({"--data-dir", "d", "--retention", "0"}, &forever).empty());
+  CHECK_FALSE(RetentionOptionsFrom(forever).enabled());
+  CHECK(forever.Validate().ok());
+}
+
+TEST_CASE("--max-future is capped at a day") {
+  ServerOptions o;
+  REQUIRE(Parse({"--data-dir", "d", "--max-future", "1d"}, &o).empty());
+  CHECK(o.Validate().ok());
+  ServerOptions far;
+  REQUIRE(Parse({"--data-dir", "d", "--max-future", "25h"}, &far).empty());
+  const std::string why = far.Validate().ToString();
+  CHECK(why.find("--max-future: 25h is not within 0..1d") != std::string::npos);
+  ServerOptions year;
+  REQUIRE(Parse({"--data-dir", "d", "--max-future", "3000w"}, &year).empty());
+  CHECK_FALSE(year.Validate().ok());
 }
