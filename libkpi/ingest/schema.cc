@@ -13,6 +13,7 @@
 
 #include "libkpi/default_schema_json.h"  // generated from packaging/schema.json
 #include "libkpi/util/json_writer.h"
+#include "libkpi/ingest/personal_data.h"
 #include "libkpi/ingest/schema_field.h"
 #include "libkpi/util/time_util.h"
 
@@ -32,6 +33,11 @@ struct Schema::Rep {
 };
 
 namespace {
+
+// The store names hours with four-digit years (store_layout.h): a later
+// record would have no file to go to, and its commit would fail the whole
+// request it came with. Refused here whatever --max-future allows.
+constexpr int64_t kLastStorableMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
 
 // Where in a blob a check failed: "screen_size.width", "event_stream[3][1]".
 // Nodes live on the stack of the walk; the text is built only for an error.
@@ -66,13 +72,18 @@ constexpr CharsetTable MakeCharsetTable(Charset charset) {
       case Charset::kText:
         table[c] = c >= 0x20 && c != 0x7f;
         break;
+      case Charset::kToken:
+        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == ' ' || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+        break;
     }
   }
   return table;
 }
 constexpr CharsetTable kCharsetTables[] = {MakeCharsetTable(Charset::kPrintable),
                                            MakeCharsetTable(Charset::kLanguageTag),
-                                           MakeCharsetTable(Charset::kText)};
+                                           MakeCharsetTable(Charset::kText),
+                                           MakeCharsetTable(Charset::kToken)};
 
 // True when `value` holds arrays or objects nested more than `allowed` deep.
 bool DeeperThan(element value, size_t allowed) {
@@ -252,7 +263,8 @@ bool Canonicalizer::Timestamp(element value, const PathNode& at) {
   if (value.type() == element_type::UINT64) return Fail(&at, "too large");
   if (value.get(ms)) return Fail(&at, "not an integer");
   if (ms < 0) return Fail(&at, "negative");
-  if (ms > ctx_.now_ms + ctx_.max_future_ms) {
+  if (ms > kLastStorableMs) return Fail(&at, "after 9999-12-31, the last day the store can name");
+  if (ms - ctx_.now_ms > ctx_.max_future_ms) {  // no overflow: both are >= 0
     return Fail(&at, "more than " + std::to_string(ctx_.max_future_ms) +
                          " ms ahead of server time " + std::to_string(ctx_.now_ms));
   }
@@ -303,6 +315,10 @@ bool Canonicalizer::CheckText(const FieldSpec& field, std::string_view text, siz
   }
   if (text.size() < min_length) {
     return Fail(&at, "too short (min " + std::to_string(min_length) + ")");
+  }
+  // Before the charset, so that the reason says what the value looked like.
+  if (const char* shape = FindPersonalDataShape(text)) {
+    return Fail(&at, std::string(shape) + "; personal data is never stored");
   }
   const CharsetTable& allowed = kCharsetTables[static_cast<int>(field.charset)];
   for (size_t i = 0; i < text.size(); ++i) {
@@ -369,6 +385,9 @@ bool Canonicalizer::EventStream(const FieldSpec& field, element value, const Pat
   if (value.get(events)) return Fail(&at, "not an array");
   if (events.size() > field.max_items) {
     return Fail(&at, "too many items (max " + std::to_string(field.max_items) + ")");
+  }
+  if (events.size() < field.min_items) {
+    return Fail(&at, "too few items (min " + std::to_string(field.min_items) + ")");
   }
   body_->push_back('[');
   int64_t index = 0;

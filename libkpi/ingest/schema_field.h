@@ -16,7 +16,8 @@ namespace kpi::schema_internal {
 
 enum class FieldType {
   kTimestamp,       // integer Unix ms, floored; the first top-level field
-  kEventStream,     // array of [name, offset_ms(, duration_ms(, repeat_count))]
+  kEventStream,     // [min_items, max_items] arrays of
+                    // [name, offset_ms(, duration_ms(, repeat_count))]
   kInteger,         // int64 in [min_int, max_int]
   kNumber,          // double in [min_number, max_number]
   kBoolean,
@@ -31,6 +32,7 @@ enum class Charset {
   kPrintable,    // ASCII 0x20..0x7E
   kLanguageTag,  // [A-Za-z0-9_-]
   kText,         // any UTF-8 but control characters
+  kToken,        // [A-Za-z0-9], space and . _ : / - (event names, user_agent members)
 };
 
 // Objects are validated with a 64-bit "seen" mask, so no object of a schema
@@ -50,11 +52,13 @@ struct FieldSpec {
   double min_number = 0;
   double max_number = 0;
   bool scale_by_server_sample_rate = false;
-  // kString and kStringOrNumber; for kEventStream, max_length bounds names.
+  // kString and kStringOrNumber; for kEventStream, max_length and charset
+  // apply to names. Every string is also checked by FindPersonalDataShape.
   size_t min_length = 0;
   size_t max_length = 0;
   Charset charset = Charset::kPrintable;
   std::vector<std::string> forbid;
+  size_t min_items = 0;              // kEventStream
   size_t max_items = 0;              // kEventStream
   std::vector<std::string> values;   // kEnum
   std::vector<FieldSpec> fields;     // kObject

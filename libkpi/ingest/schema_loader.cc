@@ -40,8 +40,9 @@ constexpr KeyRule kKeyRules[] = {
     {"scale_by_server_sample_rate", Bit(FieldType::kNumber), 0},
     {"min_length", kStringy, 0},
     {"max_length", kStringy, kStringy},
-    {"charset", kStringy, 0},
+    {"charset", kStringy | kEvents, 0},
     {"forbid", kStringy, 0},
+    {"min_items", kEvents, 0},
     {"max_items", kEvents, kEvents},
     {"max_name_length", kEvents, kEvents},
     {"max_number", kEvents, kEvents},
@@ -69,6 +70,7 @@ constexpr NamedCharset kCharsets[] = {
     {"printable", Charset::kPrintable},
     {"language_tag", Charset::kLanguageTag},
     {"text", Charset::kText},
+    {"token", Charset::kToken},
 };
 
 // Reads one field entry of a schema; `where_` names it in every error.
@@ -165,6 +167,7 @@ Status FieldReader::ReadKey(std::string_view key, element value, FieldSpec* fiel
     return ReadCount(key, value, &field->max_length);
   }
   if (key == "max_items") return ReadCount(key, value, &field->max_items);
+  if (key == "min_items") return ReadCount(key, value, &field->min_items);
   if (key == "forbid") return ReadStrings(key, value, &field->forbid);
   if (key == "values") return ReadStrings(key, value, &field->values);
   if (key == "fields") return ReadFieldList(spec_, value, where_, level_ + 1, &field->fields);
@@ -178,7 +181,7 @@ Status FieldReader::ReadKey(std::string_view key, element value, FieldSpec* fiel
       }
     }
   }
-  return Error(key, "is not one of printable, language_tag, text");
+  return Error(key, "is not one of printable, language_tag, text, token");
 }
 
 Status FieldReader::ReadCount(std::string_view key, element value, size_t* out) const {
@@ -213,6 +216,7 @@ Status FieldReader::CheckField(const FieldSpec& field) const {
     case FieldType::kInteger:
     case FieldType::kEventStream:
       if (field.min_int > field.max_int) return Error("min", "is above \"max\"");
+      if (field.min_items > field.max_items) return Error("min_items", "is above max_items");
       if (field.type == FieldType::kEventStream && level_ + 2 > spec_.max_depth) {
         return Error("type", "nests deeper than the schema's max_depth");
       }

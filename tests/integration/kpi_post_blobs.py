@@ -2,11 +2,13 @@
 """Posts deterministic, varied blobs to kpid (or nginx in front of it).
 
 usage: kpi_post_blobs.py PORT COUNT --seed N --start MS --hours H [--batch B]
-                         [--numbered FIRST]
+                         [--numbered FIRST] [--awkward]
 
 Blobs are spread over H hours from START (Unix ms) and vary every schema
-field, including strings that need CSV quoting (commas, quotes) or JSON
-escaping (backslashes) and the "lang" alias. Every POST is sent once; the number of
+field, including the "lang" alias. With --awkward, event names and
+user_agent members need CSV quoting (commas, quotes) or JSON escaping
+(backslashes): only a schema with printable instead of token charsets
+accepts them (kpictl_csv_test.sh). Every POST is sent once; the number of
 records kpid acknowledged ("stored") is printed on stdout. A status other
 than 200 fails the run (exit 1): the tests using this expect a healthy node.
 With --numbered, blob i carries number_emails FIRST+i (at most 10000, the
@@ -19,13 +21,21 @@ import random
 import sys
 
 LANGUAGES = ["en-US", "de", "fr", "pt-BR", "zh-TW", "es"]
-OSES = ["Windows NT 6.1", "Mac OS X 10.8", "Linux, x86_64", 'iOS "6"', "Android"]
-BROWSERS = ["Firefox", "Chrome", "Safari", "MSIE, compat", 'Opera "Next"']
-EVENTS = ["screen.rp_info", "picker", "picker::signin", 'odd,"name"', "semi;colon", "x\\y"]
+TOKENS = {
+    "os": ["Windows NT 6.1", "Mac OS X 10.8", "Linux x86_64", "iOS 6", "Android"],
+    "browser": ["Firefox", "Chrome", "Safari", "MSIE", "Opera"],
+    "event": ["screen.rp_info", "picker", "picker::signin", "odd.name", "semi:colon", "x/y"],
+}
+AWKWARD = {
+    "os": ["Windows NT 6.1", "Mac OS X 10.8", "Linux, x86_64", 'iOS "6"', "Android"],
+    "browser": ["Firefox", "Chrome", "Safari", "MSIE, compat", 'Opera "Next"'],
+    "event": ["screen.rp_info", "picker", "picker::signin", 'odd,"name"', "semi;colon", "x\\y"],
+}
 
 
-def blob(rng, start_ms, hours):
-    events = [[rng.choice(EVENTS), rng.randrange(0, 600000)] for _ in range(rng.randrange(1, 6))]
+def blob(rng, start_ms, hours, strings):
+    events = [[rng.choice(strings["event"]), rng.randrange(0, 600000)]
+              for _ in range(rng.randrange(1, 6))]
     b = {
         "timestamp": start_ms + rng.randrange(0, hours * 3600000),
         "event_stream": events,
@@ -36,7 +46,7 @@ def blob(rng, start_ms, hours):
         "number_sites_logged_in": rng.randrange(0, 20),
         "screen_size": {"width": rng.choice([640, 1024, 1920]), "height": rng.choice([480, 768])},
         "sample_rate": rng.choice([1, 0.5, 0.1, 0.25]),
-        "user_agent": {"os": rng.choice(OSES), "browser": rng.choice(BROWSERS),
+        "user_agent": {"os": rng.choice(strings["os"]), "browser": rng.choice(strings["browser"]),
                        "version": rng.choice(["5.1", 17, "24.0", 10.5])},
     }
     for optional in ["number_sites_remembered", "orphaned", "rp_api", "email_type"]:
@@ -60,9 +70,11 @@ def main():
     ap.add_argument("--hours", type=int, default=1)
     ap.add_argument("--batch", type=int, default=25)
     ap.add_argument("--numbered", type=int)
+    ap.add_argument("--awkward", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    blobs = [blob(rng, args.start, args.hours) for _ in range(args.count)]
+    strings = AWKWARD if args.awkward else TOKENS
+    blobs = [blob(rng, args.start, args.hours, strings) for _ in range(args.count)]
     if args.numbered is not None:
         for i, b in enumerate(blobs):
             b["number_emails"] = args.numbered + i

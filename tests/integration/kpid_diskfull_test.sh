@@ -17,7 +17,7 @@ extra_cleanup() { umount "$DISK" 2>/dev/null; }
 NUMBER=0
 post_numbered() {  # posts one blob with the next number; sets STATUS (no $(...): NUMBER)
   NUMBER=$((NUMBER + 1))
-  printf '{"timestamp":1361404800000,"number_emails":%d}' "$NUMBER" >"$WORK/blob.json"
+  printf '{"timestamp":1361404800000,"event_stream":[["picker",1]],"number_emails":%d}' "$NUMBER" >"$WORK/blob.json"
   local answer
   answer=$(post "$1" application/json "$WORK/blob.json")
   STATUS=${answer%% *}

@@ -108,7 +108,7 @@ def healthy(what):
 
 
 def blob(**members):
-    base = {"timestamp": 1361407200000, "lang": MARKER}
+    base = {"timestamp": 1361407200000, "event_stream": [["picker", 1]], "lang": MARKER}
     base.update(members)
     return base
 

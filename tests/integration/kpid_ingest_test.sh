@@ -25,12 +25,13 @@ expect '200 {"stored":2,"rejected":[]}' "$(post "$P" $FORM "$FIXTURES/request-fo
 expect '200 {"stored":1,"rejected":[]}' "$(post "$P" $JSON "$FIXTURES/dialog-blob.json")"
 expect '200 {"stored":1,"rejected":[]}' "$(post "$P" $JSON "$FIXTURES/seed-blob.json")"
 cat >"$WORK/extra.json" <<'JSON'
-{"timestamp":1361407512345,"number_emails":42,"local_timestamp":"Thu Feb 21","ip":"192.0.2.7","ua":"Mozilla/5.0"}
+{"timestamp":1361407512345,"number_emails":42,"event_stream":[["picker",1]],"local_timestamp":"Thu Feb 21","ip":"192.0.2.7","ua":"Mozilla/5.0"}
 JSON
 expect '200 {"stored":1,"rejected":[]}' "$(post "$P" $JSON "$WORK/extra.json")"
 
 # --- partial batches --------------------------------------------------------
-echo '{"data":[{"number_emails":7},{"number_emails":-1},{"email_type":"x"}]}' >"$WORK/partial.json"
+E='"event_stream":[["picker",1]]'
+echo "{\"data\":[{$E,\"number_emails\":7},{$E,\"number_emails\":-1},{$E,\"email_type\":\"x\"}]}" >"$WORK/partial.json"
 expect '200 {"stored":1,"rejected":[{"index":1,"field":"number_emails"' \
   "$(post "$P" $JSON "$WORK/partial.json")"
 grep -q '"index":2,"field":"email_type"' "$WORK/body" || fail "second rejection missing"
@@ -77,7 +78,7 @@ check "aliases are stored under canonical names" \
 check "no alias spelling is stored" bash -c "! grep -q '\"lang\"\|number_sites_signed_in' '$WORK/stored'"
 check "dropped fields are absent" bash -c "! grep -q 'local_timestamp\|192.0.2.7\|Mozilla\|\"ip\"' '$WORK/stored'"
 check "timestamps are floored to 10 minutes" \
-  grep -q '"timestamp":1361407200000,"number_emails":42' "$WORK/stored"
+  grep -q '"timestamp":1361407200000,"event_stream":\[\["picker",1\]\],"number_emails":42' "$WORK/stored"
 check "every record is canonical" \
   bash -c "! grep -v '^{\"_id\":\"it-[0-9a-f]\{16\}\",\"timestamp\":[0-9]*[,}]' '$WORK/stored'"
 

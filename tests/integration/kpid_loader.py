@@ -65,6 +65,7 @@ def worker(args, first, acked, lock):
         if os.path.exists(args.stop_file):
             return
         blob = {"timestamp": args.base_ts + (number % args.hours) * 3600000,
+                "event_stream": [["screen.rp_info", number % 1000]],
                 "new_account": number % 2 == 0}
         blob.update(record_fields(number, args.wide_numbers))
         try:

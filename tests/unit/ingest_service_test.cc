@@ -95,8 +95,9 @@ TEST_CASE("bodies unusable as a whole get 411, 415 or 400") {
 
 TEST_CASE("a partial batch stores the valid blobs and names the rejected ones") {
   Harness h;
-  const IngestAnswer a = h.Post(kJson, R"({"data":[{"number_emails":1},{"number_emails":-3},
-                                         {"email_type":"tertiary"}]})");
+  const IngestAnswer a = h.Post(kJson, R"({"data":[{"event_stream":[["a",1]],"number_emails":1},
+                                         {"event_stream":[["a",1]],"number_emails":-3},
+                                         {"event_stream":[["a",1]],"email_type":"tertiary"}]})");
   REQUIRE(a.status == 200);
   CHECK(a.body.rfind(R"({"stored":1,"rejected":[{"index":1,"field":"number_emails",)", 0) == 0);
   CHECK(a.body.find(R"({"index":2,"field":"email_type",)") != std::string::npos);
@@ -188,7 +189,9 @@ TEST_CASE("sampling drops blobs before storage and scales the stored sample_rate
   half.sample_rate = 0.5;
   Harness h(half);
   std::string batch = R"({"data":[)";
-  for (int i = 0; i < 100; ++i) batch += (i ? ",{" : "{") + std::string(R"("sample_rate":1})");
+  for (int i = 0; i < 100; ++i) {
+    batch += (i ? ",{" : "{") + std::string(R"("event_stream":[["a",1]],"sample_rate":1})");
+  }
   batch += "]}";
   h.in.sample_seed = 42;
   REQUIRE(h.Post(kJson, batch).status == 200);
@@ -218,4 +221,41 @@ TEST_CASE("FindCookie reads one cookie out of a Cookie header") {
 TEST_CASE("error answers are small JSON objects") {
   CHECK(ErrorJson("bad_request", "line \"1\"") ==
         R"({"error":"bad_request","reason":"line \"1\""})");
+}
+
+TEST_CASE("personal data in a blob rejects that blob, names the field and stores nothing of it") {
+  Harness h;
+  const IngestAnswer a = h.Post(kJson, R"({"data":[
+      {"event_stream":[["login:alice.pii@example.com",1]]},
+      {"event_stream":[["picker",1]],"user_agent":{"os":"203.0.113.42"}},
+      {"event_stream":[["picker",1]],"user_agent":{"browser":"mozilla/5.0 (x11) gecko/20100101"}},
+      {},
+      {"event_stream":[["picker::signin",1]],"user_agent":{"os":"Windows NT 6.1"}}]})");
+  REQUIRE(a.status == 200);
+  INFO(a.body);
+  CHECK(a.body.rfind(R"({"stored":1,"rejected":[{"index":0,"field":"event_stream[0][0]",)", 0) == 0);
+  CHECK(a.body.find(R"({"index":1,"field":"user_agent.os","reason":"looks like an IP address)") !=
+        std::string::npos);
+  CHECK(a.body.find(R"({"index":2,"field":"user_agent.browser",)") != std::string::npos);
+  CHECK(a.body.find(R"({"index":3,"field":"event_stream","reason":"missing"})") != std::string::npos);
+  REQUIRE(h.sink.stored.size() == 1);
+  CHECK(h.sink.stored[0].body.find("picker::signin") != std::string::npos);
+  for (const char* secret : {"alice", "203.0.113", "mozilla"}) {
+    CHECK(a.body.find(secret) == std::string::npos);  // the answer never echoes the value
+  }
+}
+
+TEST_CASE("a year-10000 timestamp is one rejected blob, never a failed batch") {
+  IngestConfig config;
+  config.max_future_ms = 9000LL * 365 * 24 * 3600 * 1000;  // past any legal --max-future
+  config.max_age_ms = 0;
+  Harness h(config);
+  const IngestAnswer a = h.Post(kJson, R"({"data":[
+      {"timestamp":253402300800000,"event_stream":[["picker",1]]},
+      {"timestamp":1361407200000,"event_stream":[["picker",1]]}]})");
+  INFO(a.body);
+  REQUIRE(a.status == 200);
+  CHECK(a.body.rfind(R"({"stored":1,"rejected":[{"index":0,"field":"timestamp",)", 0) == 0);
+  REQUIRE(h.sink.stored.size() == 1);
+  CHECK(h.sink.stored[0].timestamp_ms == 1361407200000);
 }

@@ -4,8 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <vector>
 
 namespace {
 
@@ -38,8 +41,25 @@ struct Outcome {
   kpi::FieldError error;
 };
 
+// The default schema but with event_stream optional, so that a test of one
+// field's rules can send that field alone; the tests of the default schema
+// as shipped (event_stream required) name kpi::Schema::Default().
+const kpi::Schema& OneFieldSchema() {
+  static const kpi::Schema schema = [] {
+    std::string text = ReadFile(std::string(KPI_SOURCE_DIR) + "/packaging/schema.json");
+    const std::string rule = R"("required": true, )";
+    const size_t at = text.find(rule);
+    REQUIRE(at != std::string::npos);
+    text.erase(at, rule.size());
+    kpi::Schema parsed = kpi::Schema::Default();
+    REQUIRE(kpi::Schema::Parse(text, "schema.json without required event_stream", &parsed).ok());
+    return parsed;
+  }();
+  return schema;
+}
+
 Outcome Canonicalize(const std::string& json, const kpi::CanonicalizeContext& ctx = Context(),
-                     const kpi::Schema& schema = kpi::Schema::Default()) {
+                     const kpi::Schema& schema = OneFieldSchema()) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   REQUIRE(parser.parse(json).get(root) == simdjson::SUCCESS);
@@ -91,7 +111,7 @@ TEST_CASE("the fixture blobs are stored under canonical names in schema order") 
                {"seed-blob.json", kSeedCanonical, 1333045800000}};
   for (const auto& c : cases) {
     INFO(c.fixture);
-    Outcome outcome = Canonicalize(Fixture(c.fixture));
+    Outcome outcome = Canonicalize(Fixture(c.fixture), Context(), kpi::Schema::Default());
     REQUIRE(outcome.ok);
     CHECK(outcome.blob.body == c.canonical);
     CHECK(outcome.blob.timestamp_ms == c.timestamp_ms);
@@ -168,14 +188,24 @@ TEST_CASE("null members are treated as absent") {
 }
 
 TEST_CASE("strings are escaped per RFC 8259") {
-  CHECK(Body(R"({"timestamp":0,"event_stream":[["a\"b\\c\/d",1]]})") ==
-        R"("timestamp":0,"event_stream":[["a\"b\\c/d",1]]})");
+  // Event names are tokens; a text field of a site's own schema may hold
+  // quotes and backslashes.
+  std::string text = kpi::Schema::Default().source();
+  text.insert(text.find(R"({"name": "email_type")"),
+              R"({"name": "note", "type": "string", "charset": "text", "max_length": 64},)");
+  kpi::Schema schema = kpi::Schema::Default();
+  REQUIRE(kpi::Schema::Parse(text, "note.json", &schema).ok());
+  Outcome outcome = Canonicalize(R"({"timestamp":0,"event_stream":[["a",1]],"note":"a\"b\\c\/d"})",
+                                 Context(), schema);
+  REQUIRE(outcome.ok);
+  CHECK(outcome.blob.body == R"("timestamp":0,"event_stream":[["a",1]],"note":"a\"b\\c/d"})");
+  CHECK(Body(R"({"timestamp":0,"event_stream":[["a/b",1]]})") ==
+        R"("timestamp":0,"event_stream":[["a/b",1]]})");
 }
 
 TEST_CASE("event_stream items carry a duration and a repeat count when sent") {
   CHECK(Body(R"({"timestamp":0,"event_stream":[["a",1],["b",2,3],["c",4,5,6]]})") ==
         R"("timestamp":0,"event_stream":[["a",1],["b",2,3],["c",4,5,6]]})");
-  CHECK(Body(R"({"timestamp":0,"event_stream":[]})") == R"("timestamp":0,"event_stream":[]})");
 }
 
 TEST_CASE("user_agent.version keeps its type") {
@@ -266,15 +296,21 @@ TEST_CASE("every rule violation names the field and the reason") {
       {R"j({"user_agent":"Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0"})j",
        "user_agent", "not an object"},
       {R"j({"user_agent":{"os":"Mozilla/5.0 (X11)"}})j", "user_agent.os",
-       "contains \"Mozilla/\", which the schema forbids"},
+       "looks like a User-Agent string; personal data is never stored"},
       {R"({"user_agent":{"browser":"AppleWebKit/537.36"}})", "user_agent.browser",
-       "contains \"AppleWebKit/\", which the schema forbids"},
-      {"{\"user_agent\":{\"browser\":\"" + Repeat('b', 65) + "\"}}", "user_agent.browser",
-       "too long (max 64)"},
-      {"{\"user_agent\":{\"version\":\"" + Repeat('1', 33) + "\"}}", "user_agent.version",
+       "looks like a User-Agent string; personal data is never stored"},
+      {"{\"user_agent\":{\"browser\":\"" + Repeat('b', 33) + "\"}}", "user_agent.browser",
        "too long (max 32)"},
+      {"{\"user_agent\":{\"version\":\"" + Repeat('1', 17) + "\"}}", "user_agent.version",
+       "too long (max 16)"},
       {R"({"user_agent":{"version":true}})", "user_agent.version", "not a string or number"},
       {R"({"user_agent":{"os":"Linux\n"}})", "user_agent.os", "invalid character at byte 5"},
+      {R"j({"user_agent":{"os":"Linux (x86_64)"}})j", "user_agent.os",
+       "invalid character at byte 6"},
+      {R"({"user_agent":{"browser":""}})", "user_agent.browser", "too short (min 1)"},
+      {R"({"event_stream":[["screen;1",1]]})", "event_stream[0][0]",
+       "invalid character at byte 6"},
+      {R"({"event_stream":[]})", "event_stream", "too few items (min 1)"},
       {R"({"theme":1,"theme":2})", "theme", "duplicate member"},
       {R"({"extra":[[[1]]]})", "extra", "nested too deep (max depth 3)"},
       {R"({"extra":{"a":{"b":{}}}})", "extra", "nested too deep (max depth 3)"},
@@ -336,11 +372,13 @@ TEST_CASE("a field is added by editing the schema, without a rebuild") {
   kpi::Schema schema = kpi::Schema::Default();
   REQUIRE(kpi::Schema::Parse(text, "theme.json", &schema).ok());
   CHECK(schema.field_count() == 14);
-  Outcome outcome = Canonicalize(R"({"theme":"dark","timestamp":0,"sample_rate":1})", Context(),
-                                 schema);
+  Outcome outcome = Canonicalize(
+      R"({"theme":"dark","timestamp":0,"event_stream":[["a",1]],"sample_rate":1})", Context(),
+      schema);
   REQUIRE(outcome.ok);
-  CHECK(outcome.blob.body == R"("timestamp":0,"sample_rate":1,"theme":"dark"})");
-  Outcome missing = Canonicalize(R"({"timestamp":0})", Context(), schema);
+  CHECK(outcome.blob.body ==
+        R"("timestamp":0,"event_stream":[["a",1]],"sample_rate":1,"theme":"dark"})");
+  Outcome missing = Canonicalize(R"({"timestamp":0,"event_stream":[["a",1]]})", Context(), schema);
   CHECK_FALSE(missing.ok);
   CHECK(missing.error.field == "theme");
   CHECK(missing.error.reason == "missing");
@@ -397,4 +435,123 @@ TEST_CASE("a bad schema file is refused with the file and the entry named") {
   }
   kpi::Schema schema = kpi::Schema::Default();
   CHECK(kpi::Schema::LoadFile("/nonexistent/schema.json", &schema).IsNotFound());
+}
+
+TEST_CASE("a blob needs a non-empty event_stream") {
+  const kpi::Schema& schema = kpi::Schema::Default();
+  for (const char* blob : {"{}", R"({"number_emails":1})", R"({"event_stream":null})"}) {
+    INFO(blob);
+    Outcome outcome = Canonicalize(blob, Context(), schema);
+    CHECK_FALSE(outcome.ok);
+    CHECK(outcome.error.field == "event_stream");
+    CHECK(outcome.error.reason == "missing");
+  }
+  Outcome empty = Canonicalize(R"({"event_stream":[]})", Context(), schema);
+  CHECK(empty.error.field == "event_stream");
+  CHECK(empty.error.reason == "too few items (min 1)");
+  CHECK(Canonicalize(R"({"event_stream":[["picker",1]]})", Context(), schema).ok);
+}
+
+TEST_CASE("event names and user_agent members are short tokens; real values stay valid") {
+  const std::string blob =
+      R"({"event_stream":[["picker::signin",1],["xhr_complete.GET/wsapi/session_context",2,3],)"
+      R"(["screen.rp_info",4],["user.can_interact",5]],)"
+      R"("user_agent":{"os":"Windows NT 6.1","browser":"Chrome","version":"21.0"}})";
+  Outcome outcome = Canonicalize(blob, Context(), kpi::Schema::Default());
+  INFO(outcome.error.field << ": " << outcome.error.reason);
+  CHECK(outcome.ok);
+  for (const char* os : {"Mac OS X 10_8_2", "Linux x86_64", "Android 4.1", "iOS"}) {
+    INFO(os);
+    CHECK(Canonicalize(std::string(R"({"user_agent":{"os":")") + os + "\"}}").ok);
+  }
+}
+
+namespace {
+
+// tests/fixtures/pii-corpus.txt: one string per line, '#' comments.
+std::vector<std::string> PiiCorpus() {
+  std::istringstream lines(Fixture("pii-corpus.txt"));
+  std::vector<std::string> corpus;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') corpus.push_back(line);
+  }
+  return corpus;
+}
+
+std::string JsonString(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string Cased(std::string text, bool upper) {
+  for (char& c : text) c = static_cast<char>(upper ? std::toupper(c) : std::tolower(c));
+  return text;
+}
+
+// The default schema plus a free-text field: the shapes are refused even
+// where the charset would let every character through.
+const kpi::Schema& SchemaWithText() {
+  static const kpi::Schema schema = [] {
+    std::string text = ReadFile(std::string(KPI_SOURCE_DIR) + "/packaging/schema.json");
+    const size_t at = text.find(R"(    {"name": "email_type")");
+    REQUIRE(at != std::string::npos);
+    text.insert(at, R"(    {"name": "note", "type": "string", "charset": "text", "max_length": 512},)"
+                    "\n");
+    kpi::Schema parsed = kpi::Schema::Default();
+    REQUIRE(kpi::Schema::Parse(text, "schema.json with a text field", &parsed).ok());
+    return parsed;
+  }();
+  return schema;
+}
+
+}  // namespace
+
+TEST_CASE("strings shaped like personal data are rejected in every string field") {
+  const std::vector<std::string> corpus = PiiCorpus();
+  REQUIRE(corpus.size() >= 20);
+  const struct {
+    const char* before;
+    const char* after;
+    const char* field;
+  } places[] = {
+      {R"({"event_stream":[["picker",1],[)", ",2]]}", "event_stream[1][0]"},
+      {R"({"event_stream":[["picker",1]],"user_agent":{"os":)", "}}", "user_agent.os"},
+      {R"({"event_stream":[["picker",1]],"user_agent":{"browser":)", "}}", "user_agent.browser"},
+      {R"({"event_stream":[["picker",1]],"user_agent":{"version":)", "}}", "user_agent.version"},
+      {R"({"event_stream":[["picker",1]],"language":)", "}", "language"},
+      {R"({"event_stream":[["picker",1]],"note":)", "}", "note"},
+  };
+  for (const std::string& line : corpus) {
+    for (const std::string& text : {line, Cased(line, true), Cased(line, false)}) {
+      for (const auto& place : places) {
+        const std::string blob = place.before + JsonString(text) + place.after;
+        INFO(blob);
+        Outcome outcome = Canonicalize(blob, Context(), SchemaWithText());
+        CHECK_FALSE(outcome.ok);
+        CHECK(outcome.error.field == place.field);
+        CHECK(outcome.blob.body.empty());
+        if (std::string(place.field) == "note") {
+          CHECK(outcome.error.reason.find("looks like") == 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a timestamp past year 9999 is refused whatever the context allows") {
+  // The store's hour directories have four-digit years; a year-10000 record
+  // used to reach the committer and fail its whole request with a 500.
+  kpi::CanonicalizeContext ctx = Context();
+  ctx.max_future_ms = std::numeric_limits<int64_t>::max();  // no overflow either
+  const int64_t year_10000 = 253402300800000;
+  Outcome outcome = Canonicalize("{\"timestamp\":" + std::to_string(year_10000) + "}", ctx);
+  CHECK_FALSE(outcome.ok);
+  CHECK(outcome.error.field == "timestamp");
+  CHECK(outcome.error.reason == "after 9999-12-31, the last day the store can name");
+  CHECK(Canonicalize("{\"timestamp\":" + std::to_string(year_10000 - 1) + "}", ctx).ok);
+  CHECK_FALSE(Canonicalize("{\"timestamp\":9223372036854775807}", ctx).ok);
 }
