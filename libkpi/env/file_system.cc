@@ -1,4 +1,5 @@
 #include "libkpi/env/file_system.h"
+#include "libkpi/env/no_follow.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -70,17 +71,17 @@ class PosixFileSystem final : public FileSystem {
  public:
   Status NewWritableFile(const std::string& path, bool exclusive,
                          std::unique_ptr<WritableFile>* file) override {
-    const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
-    const int fd = ::open(path.c_str(), flags, 0640);
-    if (fd < 0) return Status::FromErrno(errno, "create " + path);
+    int fd;
+    KPI_RETURN_IF_ERROR(
+        OpenNoFollow(path, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC), 0640, &fd));
     *file = std::make_unique<PosixWritableFile>(path, fd, 0);
     return Status::OK();
   }
 
   Status NewAppendableFile(const std::string& path,
                            std::unique_ptr<WritableFile>* file) override {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno(errno, "open " + path);
+    int fd;
+    KPI_RETURN_IF_ERROR(OpenNoFollow(path, O_WRONLY, 0, &fd));
     const off_t end = ::lseek(fd, 0, SEEK_END);
     if (end < 0) {
       const int err = errno;

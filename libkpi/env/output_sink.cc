@@ -8,6 +8,7 @@
 
 #include "libkpi/format/store_layout.h"
 #include "libkpi/util/zstd_util.h"
+#include "libkpi/env/no_follow.h"
 
 namespace kpi {
 namespace {
@@ -120,8 +121,8 @@ std::unique_ptr<OutputSink> OutputSink::Stdout() {
 Status OutputSink::OpenFile(const std::string& path, int zstd_level,
                             std::unique_ptr<OutputSink>* sink) {
   const std::string temp = StoreLayout::TempPathFor(path);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno(errno, "create " + temp);
+  int fd;
+  KPI_RETURN_IF_ERROR(CreateTemporary(temp, 0644, &fd));
   if (EndsWith(path, ".zst")) {
     *sink = std::make_unique<ZstdFileSink>(fd, path, temp, zstd_level);
   } else {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "libkpi/env/output_sink.h"
+#include "libkpi/env/no_follow.h"
 
 namespace kpi {
 namespace {
@@ -113,8 +114,8 @@ Status TailCursor::Load(const std::string& path, TailCursor* cursor, bool* found
 
 Status TailCursor::Save(const std::string& path) const {
   const std::string temp = StoreLayout::TempPathFor(path);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno(errno, "create " + temp);
+  int fd;
+  KPI_RETURN_IF_ERROR(CreateTemporary(temp, 0644, &fd));
   Status s = WriteAll(fd, Serialize(), temp);
   if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + temp);
   ::close(fd);

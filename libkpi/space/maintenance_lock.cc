@@ -1,4 +1,5 @@
 #include "libkpi/space/maintenance_lock.h"
+#include "libkpi/env/no_follow.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -23,14 +24,12 @@ Status LockFile(const std::string& dir, const std::string& path,
     }
     return Status::FromErrno(err, "mkdir " + dir);
   }
-  const int f = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (f < 0) {
-    const int err = errno;
-    if ((err == ENOSPC || err == EDQUOT) &&
-        if_full == MaintenanceLock::IfDiskFull::kProceedUnlocked) {
-      return Status::OK();
-    }
-    return Status::FromErrno(err, "open " + path);
+  int f;
+  Status opened = OpenNoFollow(path, O_RDWR | O_CREAT, 0644, &f);
+  if (!opened.ok()) {
+    const bool full = opened.IsNoSpace();
+    if (full && if_full == MaintenanceLock::IfDiskFull::kProceedUnlocked) return Status::OK();
+    return opened;
   }
   if (::flock(f, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;

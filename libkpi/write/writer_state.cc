@@ -12,6 +12,7 @@
 #include "libkpi/util/coding.h"
 #include "libkpi/util/crc32c.h"
 #include "libkpi/env/file_system.h"
+#include "libkpi/env/no_follow.h"
 
 namespace kpi {
 namespace {
@@ -29,8 +30,8 @@ std::string LockHolderPid(int fd) {
 }
 
 Status TakeLock(const std::string& path, int* fd_out) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return Status::FromErrno(errno, "open lock file " + path);
+  int fd;
+  KPI_RETURN_IF_ERROR(OpenNoFollow(path, O_RDWR | O_CREAT, 0640, &fd));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     const std::string pid = LockHolderPid(fd);
