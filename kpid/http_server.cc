@@ -214,6 +214,10 @@ void HttpServer::AddHealthRoute(httplib::Server* server) {
                                    std::to_string(free_bytes) +
                                    " bytes free, under --min-free-bytes\"}");
     }
+    if (ingest_->disk_full()) {
+      return SetJson(res, 507,
+                     R"({"status":"disk_full","reason":"the last write found the disk full"})");
+    }
     SetJson(res, 200, R"({"status":"ok"})");
   });
 }

@@ -201,6 +201,7 @@ void IngestService::StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswe
     const Status s = sink_->Commit(&ws->pending, &ws->ids);
     if (!s.ok()) return AnswerCommitFailure(s, out);
     commit_failing_.store(false, std::memory_order_relaxed);
+    disk_full_.store(false, std::memory_order_relaxed);
     counters_->AddRecordsStored(stored);
   }
   SetStoredAnswer(stored, rejected, sampled_out, out);
@@ -213,6 +214,7 @@ void IngestService::AnswerCommitFailure(const Status& s, IngestAnswer* out) cons
       out->retry_after_s = 1;
       return;  // expected under overload: not worth a log line per request
     case Status::Code::kNoSpace:
+      disk_full_.store(true, std::memory_order_relaxed);
       SetError(507, "insufficient_storage", "disk short of space; nothing stored", out);
       out->retry_after_s = 30;
       break;

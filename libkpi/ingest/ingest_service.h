@@ -97,6 +97,9 @@ class IngestService {
 
   // True while the last commit failed with an I/O error (→ /healthz 503).
   bool commit_failing() const { return commit_failing_.load(std::memory_order_relaxed); }
+  // True while the last commit found the disk full (→ /healthz 507): with a
+  // low --min-free-bytes the free-space check alone would still say ok.
+  bool disk_full() const { return disk_full_.load(std::memory_order_relaxed); }
 
  private:
   struct Workspace;
@@ -112,6 +115,7 @@ class IngestService {
   RecordSink* sink_;
   IngestCounters* counters_;
   mutable std::atomic<bool> commit_failing_{false};
+  mutable std::atomic<bool> disk_full_{false};
   mutable std::atomic<int64_t> last_failure_log_ms_{0};
 };
 

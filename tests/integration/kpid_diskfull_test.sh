@@ -42,6 +42,9 @@ run_phase() {  # run_phase NAME MIN_FREE
   done
   check "$name: full disk answers 507" test "$STATUS" = 507
   check "$name: 507 carries Retry-After" test -n "$(header Retry-After)"
+  # kpid(8): /healthz says disk_full whether the floor or a real ENOSPC found it.
+  check "$name: /healthz says disk_full" test "$(curl -sS -o "$WORK/health" -w '%{http_code}' \
+    "http://127.0.0.1:$port/healthz") $(jq -r .status "$WORK/health")" = "507 disk_full"
   rm -f "$DISK/filler"
   for ((i = 0; i < 100; i++)); do
     post_numbered "$port"

@@ -117,6 +117,7 @@ TEST_CASE("commit failures map to 503 and 507 with Retry-After and store nothing
   a = h.Post(kJson, blob);
   CHECK(a.status == 507);
   CHECK(a.retry_after_s > 0);
+  CHECK(h.service.disk_full());  // /healthz says so even above --min-free-bytes
   h.sink.fail = Status::IOError("fdatasync failed");
   a = h.Post(kJson, blob);
   CHECK(a.status == 503);
@@ -124,6 +125,7 @@ TEST_CASE("commit failures map to 503 and 507 with Retry-After and store nothing
   h.sink.fail = Status::OK();
   CHECK(h.Post(kJson, blob).status == 200);
   CHECK_FALSE(h.service.commit_failing());
+  CHECK_FALSE(h.service.disk_full());
   CHECK(h.metrics.records_stored() == 1);
 }
 
