@@ -1,9 +1,29 @@
 #include "libkpi/ingest/personal_data.h"
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 
 namespace kpi {
 namespace {
+
+enum CharClass : uint32_t {
+  kAt = 1, kColon = 2, kDot = 4, kSlash = 8, kDigit = 16, kSpace = 32, kComma = 64, kW = 128,
+};
+
+constexpr std::array<uint8_t, 256> MakeCharClasses() {
+  std::array<uint8_t, 256> table{};
+  table['@'] = kAt;
+  table[':'] = kColon;
+  table['.'] = kDot;
+  table['/'] = kSlash;
+  for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
+  table[' '] = kSpace;
+  table[','] = kComma;
+  table['w'] = table['W'] = kW;
+  return table;
+}
+constexpr std::array<uint8_t, 256> kCharClass = MakeCharClasses();
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -11,17 +31,6 @@ bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
-
-// `needle` is lower case.
-bool ContainsNoCase(std::string_view text, std::string_view needle, size_t from = 0) {
-  if (needle.size() > text.size()) return false;
-  for (size_t i = from; i + needle.size() <= text.size(); ++i) {
-    size_t k = 0;
-    while (k < needle.size() && Lower(text[i + k]) == needle[k]) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
-}
 
 // `name@host`: an '@' with a non-blank character on each side.
 bool LooksLikeEmail(std::string_view t) {
@@ -31,17 +40,11 @@ bool LooksLikeEmail(std::string_view t) {
   return false;
 }
 
-// Any "scheme://", a leading "//" (scheme-relative) or "www." starting a word.
-bool LooksLikeUrl(std::string_view t) {
+// "://" anywhere or a leading "//" (scheme-relative); "www." is found by
+// ScanWords.
+bool HasUrlPrefix(std::string_view t) {
   if (t.find("://") != std::string_view::npos) return true;
-  if (t.size() >= 2 && t[0] == '/' && t[1] == '/') return true;
-  for (size_t i = 0; i + 4 <= t.size(); ++i) {
-    if ((i == 0 || !IsAlnum(t[i - 1])) && Lower(t[i]) == 'w' && Lower(t[i + 1]) == 'w' &&
-        Lower(t[i + 2]) == 'w' && t[i + 3] == '.') {
-      return true;
-    }
-  }
-  return false;
+  return t.size() >= 2 && t[0] == '/' && t[1] == '/';
 }
 
 // Reads 1-3 digits worth at most 255 at *i.
@@ -135,37 +138,77 @@ bool LooksLikeIpv6(std::string_view t) {
   return false;
 }
 
-// A product token with a version ("Mozilla/5.0", "chrome/21.0.1180.89": a
-// letter, '/', a digit), or a marker only User-Agent strings carry.
-bool LooksLikeUserAgent(std::string_view t) {
-  for (size_t i = 1; i + 1 < t.size(); ++i) {
-    if (t[i] == '/' && IsAlpha(t[i - 1]) && IsDigit(t[i + 1])) return true;
+// `t` at `i` starts with `lower` (lower case), ignoring case.
+bool StartsAtNoCase(std::string_view t, size_t i, std::string_view lower) {
+  if (t.size() - i < lower.size()) return false;
+  for (size_t k = 0; k < lower.size(); ++k) {
+    if (Lower(t[i + k]) != lower[k]) return false;
   }
-  static constexpr std::string_view kMarkers[] = {"mozilla/", "applewebkit/", "gecko/",
-                                                  "khtml,",   "like gecko",   "trident/"};
-  for (std::string_view marker : kMarkers) {
-    if (ContainsNoCase(t, marker)) return true;
+  return true;
+}
+
+struct WordShapes {
+  bool url = false;         // "www." starting a word
+  bool user_agent = false;  // a product token or a User-Agent marker
+};
+
+// One pass for what starts at a character: "www." at a word start, a
+// product token with a version ("Mozilla/5.0", "chrome/21.0": a letter,
+// '/', a digit) and the markers only User-Agent strings carry. The first
+// letter picks the one marker to compare, so a pass costs little more than
+// reading the text.
+WordShapes ScanWords(std::string_view t) {
+  WordShapes found;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = Lower(t[i]);
+    switch (c) {
+      case '/':
+        found.user_agent |= i > 0 && i + 1 < t.size() && IsAlpha(t[i - 1]) && IsDigit(t[i + 1]);
+        break;
+      case 'w':
+        found.url |= (i == 0 || !IsAlnum(t[i - 1])) && StartsAtNoCase(t, i, "www.");
+        break;
+      case 'm':
+        found.user_agent |= StartsAtNoCase(t, i, "mozilla/");
+        break;
+      case 'a':
+        found.user_agent |= StartsAtNoCase(t, i, "applewebkit/");
+        break;
+      case 'g':
+        found.user_agent |= StartsAtNoCase(t, i, "gecko/");
+        break;
+      case 'k':
+        found.user_agent |= StartsAtNoCase(t, i, "khtml,");
+        break;
+      case 'l':
+        found.user_agent |= StartsAtNoCase(t, i, "like gecko");
+        break;
+      case 't':
+        found.user_agent |= StartsAtNoCase(t, i, "trident/");
+        break;
+      default:
+        break;
+    }
   }
-  return false;
+  return found;
 }
 
 }  // namespace
 
 const char* FindPersonalDataShape(std::string_view text) {
-  bool at = false, colon = false, dot = false, slash = false, digit = false, space = false;
-  for (char c : text) {
-    at |= c == '@';
-    colon |= c == ':';
-    dot |= c == '.';
-    slash |= c == '/';
-    digit |= IsDigit(c);
-    space |= c == ' ';
+  // Which of the characters the shapes need occur: one table load per byte.
+  uint32_t seen = 0;
+  for (char c : text) seen |= kCharClass[static_cast<unsigned char>(c)];
+  if ((seen & kAt) && LooksLikeEmail(text)) return "looks like an email address";
+  // "www." needs a '.' and a 'w'; the User-Agent shapes a '/', a ',' or a ' '.
+  const bool words = (seen & (kSlash | kComma | kSpace)) || (seen & (kDot | kW)) == (kDot | kW);
+  const WordShapes shapes = words ? ScanWords(text) : WordShapes{};
+  if (shapes.url || ((seen & kSlash) && HasUrlPrefix(text))) return "looks like a URL";
+  if ((seen & (kDot | kDigit)) == (kDot | kDigit) && LooksLikeIpv4(text)) {
+    return "looks like an IP address";
   }
-  if (at && LooksLikeEmail(text)) return "looks like an email address";
-  if ((slash || dot) && LooksLikeUrl(text)) return "looks like a URL";
-  if (dot && digit && LooksLikeIpv4(text)) return "looks like an IP address";
-  if (colon && LooksLikeIpv6(text)) return "looks like an IP address";
-  if ((slash || space) && LooksLikeUserAgent(text)) return "looks like a User-Agent string";
+  if ((seen & kColon) && LooksLikeIpv6(text)) return "looks like an IP address";
+  if (shapes.user_agent) return "looks like a User-Agent string";
   return nullptr;
 }
 
