@@ -47,13 +47,16 @@ check "scan counts hour by hour what export returns" test \
 
 # The shared directory: both writers' files, named apart, each record in one.
 find "$S/segments" "$S/wal" -type f >"$WORK/shared.files"
-grep -q '/n3-[0-9a-f]\{16\}\.' "$WORK/shared.files" || fail "no file of n3 in the shared dir"
-grep -q '/n4-[0-9a-f]\{16\}\.' "$WORK/shared.files" || fail "no file of n4 in the shared dir"
+# The writer of each file: segments are <writer>-<seq>.kpi.zst, WALs (those
+# kpid had not sealed yet when it stopped) <hour>-<writer>-<seq>.wal.
+writers_of() { sed -E 's#.*/##; s#^[0-9]{8}T[0-9]{2}-##; s#-.*##' | sort -u | tr '\n' ' '; }
+check "the shared dir holds files of n3 and n4: $(writers_of <"$WORK/shared.files")" \
+  test "$(writers_of <"$WORK/shared.files")" = "n3 n4 "
 check "no file name repeats in the shared dir" \
   test -z "$(sed 's#.*/##' "$WORK/shared.files" | sort | uniq -d)"
 for d in "$A" "$B"; do
   check "$d holds only its own writer's files" \
-    test "$(find "$d/segments" "$d/wal" -type f | sed 's#.*/##; s#-.*##' | sort -u | wc -l)" -eq 1
+    test "$(find "$d/segments" "$d/wal" -type f | writers_of | wc -w)" -eq 1
 done
 
 # --- compaction across writers --------------------------------------------------
