@@ -1,6 +1,6 @@
 // The committer's threads and their handoffs are described in committer.h;
-// this file holds open/close, the callers' side and the commit thread
-// (the seal thread: committer_seal.cc, the sync thread: wal_syncer.cc).
+// this file holds open/close, the callers' side and the group leader (the
+// seal thread: committer_seal.cc, batch mode's sync thread: wal_syncer.cc).
 #include "libkpi/write/committer_impl.h"
 #include "libkpi/util/log.h"
 #include "libkpi/util/time_util.h"
@@ -36,41 +36,48 @@ using committer_internal::WalEnd;
 // ---------------------------------------------------------------- open/close
 
 Status Committer::Impl::Open() {
-  if (opened_) return Status::InvalidArgument("Committer::Open called twice");
+  {
+    MutexLock lock(&mu_);
+    if (opened_) return Status::InvalidArgument("Committer::Open called twice");
+  }
   if (options_.data_dir.empty()) return Status::InvalidArgument("no data directory configured");
   KPI_RETURN_IF_ERROR(layout_.CreateDirectories());
   KPI_RETURN_IF_ERROR(WriterState::Open(layout_, options_.writer_id, &state_));
   writer_id_ = state_->writer_id();
   line_prefix_ = "{\"_id\":\"" + writer_id_ + "-";
   // Recovery: every WAL of this writer left by the last process is closed
-  // for good (new records always go to new files), so seal them all now,
-  // finished hour or not. A WAL that cannot be sealed is reported and kept.
+  // for good (new records always go to new files). Their torn tails are cut
+  // now, before any new write; the seal thread seals them all (finished hour
+  // or not) from its first pass on, while new records are taken. A WAL that
+  // cannot be sealed is reported and kept.
   {
-    std::lock_guard<std::mutex> seal_lock(seal_mu_);
-    static_cast<void>(SealClosedWals());
+    MutexLock seal_lock(&seal_mu_);
+    CutTornTails();
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  opened_ = accepting_ = commit_running_ = true;
+  MutexLock lock(&mu_);
+  opened_ = accepting_ = true;
+  seal_wanted_ = true;  // the first pass seals the recovered WALs at once
   syncer_.Start();
-  commit_thread_ = std::thread([this] { CommitLoop(); });
   seal_thread_ = std::thread([this] { SealLoop(); });
   return Status::OK();
 }
 
 void Committer::Impl::Close() {
+  bool opened;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     accepting_ = false;
     stop_seal_ = true;
+    opened = opened_;
   }
-  seal_cv_.notify_all();
+  seal_cv_.SignalAll();
   if (seal_thread_.joinable()) seal_thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_commit_ = true;
+  if (opened) {
+    // Queued behind every accepted request: they are committed first.
+    CommitRequest shutdown;
+    shutdown.kind = CommitRequest::Kind::kShutdown;
+    static_cast<void>(Enqueue(&shutdown));
   }
-  work_cv_.notify_all();
-  if (commit_thread_.joinable()) commit_thread_.join();
   syncer_.Stop();
   state_.reset();  // releases the writer lock
 }
@@ -107,71 +114,99 @@ Status Committer::Impl::Commit(std::vector<PendingRecord>* records, std::vector<
   return Enqueue(&request);
 }
 
+// Queues the request and waits for its turn: answered by the leader of its
+// group, or made the leader itself (at once when no one leads).
 Status Committer::Impl::Enqueue(CommitRequest* request) {
-  const size_t n = request->records->size();
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!accepting_) return Status::Aborted("kpid is shutting down; the request was not stored");
-  // An oversized request is let into an empty queue so that it cannot starve.
-  if (queued_records_ > 0 && queued_records_ + n > options_.max_queue_records) {
-    return Status::Busy(std::to_string(queued_records_) +
-                        " records wait to be committed; retry later");
+  bool lead = false;
+  {
+    MutexLock lock(&mu_);
+    if (request->kind == CommitRequest::Kind::kRecords) {
+      if (!accepting_) return Status::Aborted("kpid is shutting down; the request was not stored");
+      // An oversized request is let into an empty queue so that it cannot starve.
+      const size_t n = request->records->size();
+      if (queued_records_ > 0 && queued_records_ + n > options_.max_queue_records) {
+        return Status::Busy(std::to_string(queued_records_) +
+                            " records wait to be committed; retry later");
+      }
+      queued_records_ += n;
+      stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
+    } else if (shut_down_) {
+      return Status::OK();  // every WAL is closed already
+    }
+    queue_.push_back(request);
+    lead = !leader_active_;
+    leader_active_ = true;
   }
-  const bool wake = queue_.empty();
-  queue_.push_back(request);
-  queued_records_ += n;
-  stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
-  lock.unlock();
-  if (wake) work_cv_.notify_one();
-  // Waiting on the request's own mutex: answering a group does not make
-  // every woken caller queue up again behind the committer's mutex.
-  std::unique_lock<std::mutex> done_lock(request->done_mu);
-  request->cv.wait(done_lock, [request] { return request->done; });
+  if (!lead) {
+    MutexLock lock(&request->wake_mu);
+    while (request->turn == CommitRequest::Turn::kWait) request->wake_cv.Wait();
+    lead = request->turn == CommitRequest::Turn::kLead;
+  }
+  if (lead) Lead(request);
   return request->status;
 }
 
-// ---------------------------------------------------------------- commit thread
+void Committer::Impl::Wake(CommitRequest* request, CommitRequest::Turn turn) {
+  MutexLock lock(&request->wake_mu);
+  request->turn = turn;
+  request->wake_cv.Signal();  // under its lock: the request lives on its caller's stack
+}
 
-void Committer::Impl::CommitLoop() {
-  std::vector<CommitRequest*> group;
-  for (;;) {
-    int64_t close_cutoff = 0;
-    bool close_force = false;
-    uint64_t close_generation = 0;
-    bool stopping;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [this] {
-        return !queue_.empty() || stop_commit_ || close_requested_ != close_done_;
-      });
-      TakeGroup(&group);
-      close_generation = close_requested_;
-      close_cutoff = close_cutoff_hour_ms_;
-      close_force = close_force_;
-      stopping = stop_commit_ && queue_.empty();
+// ---------------------------------------------------------------- the leader
+
+// Runs on the thread of the request at the front of the queue: takes the
+// group behind it, writes (and in always, syncs) it, answers it and hands
+// the writer role to the next request waiting, if any.
+void Committer::Impl::Lead(CommitRequest* self) {
+  role_.AssertHeld();
+  Group group;
+  {
+    MutexLock lock(&mu_);
+    TakeGroup(&group);
+  }
+  if (group.front()->kind == CommitRequest::Kind::kRecords) {
+    CommitGroup(group);
+  } else {
+    RunControl(*group.front());
+  }
+  Finish(group);
+  CommitRequest* next = nullptr;
+  {
+    MutexLock lock(&mu_);
+    if (queue_.empty()) {
+      leader_active_ = false;
+    } else {
+      next = queue_.front();
     }
-    if (!group.empty()) CommitGroup(group);
-    if (close_generation != close_done_) {
-      CloseFinishedWals(close_cutoff, close_force);
-      std::lock_guard<std::mutex> lock(mu_);
-      close_done_ = close_generation;
-      closed_cv_.notify_all();
-    }
-    if (stopping) break;
+  }
+  if (next != nullptr) Wake(next, CommitRequest::Turn::kLead);
+  for (CommitRequest* r : group) {
+    if (r != self) Wake(r, CommitRequest::Turn::kDone);
+  }
+}
+
+// The group is every record request queued, from the front up to the first
+// control request; a control request at the front runs alone.
+void Committer::Impl::TakeGroup(Group* group) {
+  group->push_back(queue_.front());
+  queue_.pop_front();
+  if (group->front()->kind != CommitRequest::Kind::kRecords) return;
+  while (!queue_.empty() && queue_.front()->kind == CommitRequest::Kind::kRecords) {
+    group->push_back(queue_.front());
+    queue_.pop_front();
+  }
+}
+
+void Committer::Impl::RunControl(const CommitRequest& request) {
+  if (request.kind == CommitRequest::Kind::kCloseFinished) {
+    return CloseFinishedWals(request.close_cutoff_hour_ms, request.close_force);
   }
   while (!open_wals_.empty()) CloseWal(open_wals_.begin()->first, WalEnd::kShutdown);
-  std::lock_guard<std::mutex> lock(mu_);
-  commit_running_ = false;
-  closed_cv_.notify_all();
+  MutexLock lock(&mu_);
+  shut_down_ = true;
 }
 
-// A group is whatever queued up while the previous one was written; nothing
-// waits to gather more (the syncer batches the syncs instead).
-void Committer::Impl::TakeGroup(std::vector<CommitRequest*>* group) {
-  group->assign(queue_.begin(), queue_.end());
-  queue_.clear();
-}
-
-void Committer::Impl::CommitGroup(const std::vector<CommitRequest*>& group) {
+void Committer::Impl::CommitGroup(const Group& group) {
   CloseFailedWals();
   uint64_t records = 0;
   for (CommitRequest* r : group) records += r->records->size();
@@ -179,11 +214,11 @@ void Committer::Impl::CommitGroup(const std::vector<CommitRequest*>& group) {
   const Status s = state_->NextSeqs(records, &first_seq);
   if (!s.ok()) {
     for (CommitRequest* r : group) r->status = s;
-    return Complete(group);
+    return;
   }
   AppendGroup(group, first_seq);
   WriteTouched(group);
-  HandToSyncer(group);
+  SyncTouched(group);
   RotateFullWals();
 }
 
@@ -199,7 +234,7 @@ void Committer::Impl::CloseFailedWals() {
   }
 }
 
-void Committer::Impl::AppendGroup(const std::vector<CommitRequest*>& group, uint64_t first_seq) {
+void Committer::Impl::AppendGroup(const Group& group, uint64_t first_seq) {
   touched_count_ = 0;
   uint64_t seq = first_seq;
   for (size_t i = 0; i < group.size(); ++i) {
@@ -209,8 +244,8 @@ void Committer::Impl::AppendGroup(const std::vector<CommitRequest*>& group, uint
   }
 }
 
-// Frames go into the WAL's group buffer; SyncTouched writes each buffer with
-// one write(2).
+// Frames go into the WAL's group buffer; WriteTouched writes each buffer
+// with one write(2).
 void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, uint64_t seq,
                                    CommitRequest* r) {
   if (!r->status.ok()) return;  // the request fails anyway; store no more of it
@@ -242,8 +277,7 @@ void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, 
 
 // Writes each touched WAL's frames with one write(2). A WAL that failed is
 // left out of touched_ (writer = null) for what follows.
-void Committer::Impl::WriteTouched(const std::vector<CommitRequest*>& group) {
-  bool rotated = false;
+void Committer::Impl::WriteTouched(const Group& group) {
   for (size_t t = 0; t < touched_count_; ++t) {
     TouchedWal& touched = touched_[t];
     wal::WalWriter* writer = touched.writer;
@@ -254,54 +288,45 @@ void Committer::Impl::WriteTouched(const std::vector<CommitRequest*>& group) {
       stats_.bytes_written.fetch_add(writer->size() - before, std::memory_order_relaxed);
       continue;
     }
-    touched.writer = nullptr;
-    LogError("commit failed: " + s.ToString());
-    for (size_t i : touched.requests) {
-      if (group[i]->status.ok()) group[i]->status = s;
+    // NoSpace leaves the WAL cut back to its last frame and usable.
+    if (s.IsNoSpace()) {
+      LogError("commit failed: " + s.ToString());
+      for (size_t i : touched.requests) {
+        if (group[i]->status.ok()) group[i]->status = s;
+      }
+      touched.writer = nullptr;
+      continue;
     }
-    // NoSpace leaves the WAL cut back to its last frame and usable; anything
-    // else leaves its tail unknown: close it, a new file takes new records.
-    if (!s.IsNoSpace()) {
-      CloseWal(touched.hour_ms, WalEnd::kFailed);
-      rotated = true;
-    }
-  }
-  if (rotated) {
-    std::lock_guard<std::mutex> lock(mu_);
-    seal_wanted_ = true;
-    seal_cv_.notify_one();
+    FailTouched(group, &touched, s);
   }
 }
 
-// always: a request is answered once the syncer has synced every WAL it
-// wrote to; batch and none: now, its frames being written (a kill -9 no
-// longer loses them; batch's syncer makes them survive a power loss within
-// commit_window_us).
-void Committer::Impl::HandToSyncer(const std::vector<CommitRequest*>& group) {
-  const bool wait = options_.sync == SyncMode::kAlways;
-  waits_for_sync_.assign(group.size(), 0);
-  written_.resize(touched_count_);
-  size_t n = 0;
+// always: every written WAL is fdatasynced before its requests are
+// answered; one sync covers the whole group (group commit). batch: the sync
+// thread syncs it within commit_window_us. none: nothing.
+void Committer::Impl::SyncTouched(const Group& group) {
   for (size_t t = 0; t < touched_count_; ++t) {
-    if (touched_[t].writer == nullptr) continue;
-    WrittenWal& w = written_[n++];
-    w.writer = touched_[t].writer;
-    w.waiters.clear();
-    if (!wait) continue;
-    for (size_t i : touched_[t].requests) {
-      if (!group[i]->status.ok()) continue;
-      w.waiters.push_back(group[i]);
-      waits_for_sync_[i] = 1;
+    TouchedWal& touched = touched_[t];
+    if (touched.writer == nullptr) continue;
+    if (options_.sync != SyncMode::kAlways) {
+      syncer_.AddWritten(touched.writer);
+      continue;
     }
+    const Status s = syncer_.SyncNow(touched.writer);
+    if (!s.ok()) FailTouched(group, &touched, s);
   }
-  written_.resize(n);
-  answer_now_.clear();
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (!waits_for_sync_[i]) answer_now_.push_back(group[i]);
+}
+
+// A write or sync of `touched` failed with `s`: its requests fail, and its
+// tail is unknown, so it is closed and a new file takes later records.
+void Committer::Impl::FailTouched(const Group& group, TouchedWal* touched, const Status& s) {
+  LogError("commit failed, closing " + touched->writer->path() + ": " + s.ToString());
+  for (size_t i : touched->requests) {
+    if (group[i]->status.ok()) group[i]->status = s;
   }
-  // Answer first: the syncer may release the others as soon as it has them.
-  if (!answer_now_.empty()) Complete(answer_now_);
-  syncer_.AddWritten(written_);
+  touched->writer = nullptr;
+  CloseWal(touched->hour_ms, WalEnd::kFailed);
+  WantSeal();
 }
 
 void Committer::Impl::RotateFullWals() {
@@ -312,16 +337,23 @@ void Committer::Impl::RotateFullWals() {
     CloseWal(touched.hour_ms, WalEnd::kRotated);
     rotated = true;
   }
-  if (rotated) {
-    std::lock_guard<std::mutex> lock(mu_);
-    seal_wanted_ = true;
-    seal_cv_.notify_one();
-  }
+  if (rotated) WantSeal();
 }
 
-void Committer::Impl::Complete(const std::vector<CommitRequest*>& requests) {
+void Committer::Impl::WantSeal() {
+  {
+    MutexLock lock(&mu_);
+    seal_wanted_ = true;
+  }
+  seal_cv_.Signal();
+}
+
+// Counts the group's records as answered (before anyone is woken: a caller
+// may send its next request at once).
+void Committer::Impl::Finish(const Group& group) {
   uint64_t committed = 0, answered = 0;
-  for (CommitRequest* r : requests) {
+  for (CommitRequest* r : group) {
+    if (r->kind != CommitRequest::Kind::kRecords) continue;
     answered += r->records->size();
     if (r->status.ok()) {
       committed += r->records->size();
@@ -329,24 +361,11 @@ void Committer::Impl::Complete(const std::vector<CommitRequest*>& requests) {
       r->ids->clear();
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queued_records_ -= answered;
-    stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
-  }
   stats_.records_committed.fetch_add(committed, std::memory_order_relaxed);
-  for (CommitRequest* r : requests) {
-    std::lock_guard<std::mutex> lock(r->done_mu);
-    r->done = true;
-    r->cv.notify_one();  // under its lock: the request lives on its caller's stack
-  }
-}
-
-void Committer::Impl::Release(const std::vector<SyncWaiter*>& released) {
-  std::vector<CommitRequest*> requests;
-  requests.reserve(released.size());
-  for (SyncWaiter* w : released) requests.push_back(static_cast<CommitRequest*>(w));
-  Complete(requests);
+  if (answered == 0) return;
+  MutexLock lock(&mu_);
+  queued_records_ -= answered;
+  stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
 }
 
 Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
@@ -360,13 +379,13 @@ Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
   KPI_RETURN_IF_ERROR(state_->NextSeqs(1, &key.seq));
   {
     // Listed before the file exists, so the sealer never sees it unlisted.
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     open_keys_.insert(key);
   }
   std::unique_ptr<wal::WalWriter> created;
   const Status s = wal::WalWriter::Create(layout_, key, &created);
   if (!s.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     open_keys_.erase(key);
     return s;
   }
@@ -387,7 +406,7 @@ void Committer::Impl::CloseWal(int64_t hour_ms, WalEnd why) {
   if (it == open_wals_.end()) return;
   wal::WalWriter* writer = it->second.writer.get();
   // Syncs what the syncer has not yet synced (and, at shutdown, even in mode
-  // none) and answers the requests that waited for it.
+  // none).
   Status s = syncer_.Detach(writer, why == WalEnd::kShutdown);
   const Status closed = writer->Close();
   if (s.ok()) s = closed;
@@ -395,7 +414,7 @@ void Committer::Impl::CloseWal(int64_t hour_ms, WalEnd why) {
   const FileKey key = writer->key();
   open_wals_.erase(it);
   stats_.open_wals.store(open_wals_.size(), std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   open_keys_.erase(key);
 }
 

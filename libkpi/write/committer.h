@@ -1,17 +1,20 @@
 // Committer: kpid's durable write path (format-spec/wal.md).
 //
-// Request threads hand canonical records to Commit; one commit thread
-// assigns ids and appends them to the write-ahead file of each record's hour
-// (one write(2) per WAL per group); a sync thread fdatasyncs the WALs
-// (WalSyncer, wal_syncer.h); a background sealer turns finished hours (hour
-// end + grace) and over-size WALs into segments. Open() recovers: truncates
-// torn tails, deletes WALs already sealed and .tmp leftovers, seals finished
-// hours, and reserves record seqs past anything previously handed out.
+// Request threads hand canonical records to Commit and queue up; the first
+// one in the queue leads: it takes every request queued behind it as one
+// group, assigns ids and appends the group to the write-ahead file of each
+// record's hour (one write(2) per WAL per group), syncs in `always`, answers
+// the group and hands the lead to the next request waiting (group commit,
+// as LevelDB's writer queue). A background sealer turns finished hours
+// (hour end + grace) and over-size WALs into segments. Open() recovers:
+// reserves record seqs past anything previously handed out and truncates
+// torn tails, then returns; the seal thread seals the recovered WALs (and
+// deletes WALs already sealed and .tmp leftovers) in the background.
 //
 // Sync modes: when Commit returns OK, and what a crash can then lose.
 //   always  after an fdatasync that started after the records were written
-//           (group commit: every request written before a sync starts shares
-//           it; the commit thread writes the next group while a sync runs).
+//           (group commit: the leader syncs once for its whole group, and
+//           the requests that queue up meanwhile make the next group).
 //           Nothing acknowledged is lost, whatever crashes.
 //   batch   (default) once the records are written to the WAL (write(2)
 //           done): they are in the page cache, so a kpid crash or kill -9
@@ -26,43 +29,49 @@
 //
 // Threads and handoffs:
 //   - Callers: Commit checks the records and the free-space floor (statvfs,
-//     cached ~100 ms), queues one request and waits on its own condition
-//     variable; nothing else runs on the caller's thread.
-//   - The commit thread owns the open WalWriters. Per group it takes the
-//     whole queue (whatever arrived while the last group was written; it
-//     never waits to gather), hands out the group's seqs in one reservation
-//     call, encodes each record's frame into the buffer of its hour's WAL,
-//     writes each touched WAL with one write(2) and hands the written WALs
-//     to the sync thread. It wakes the callers right away in batch and
-//     none; in always the sync thread wakes them after their sync. A WAL
-//     that fails a write or sync is closed (after any running sync of it
-//     ends; the sync thread only ever fdatasyncs) and later records of its
-//     hour go to a new file (new seq); NoSpace from a write cuts the WAL
+//     cached ~100 ms), queues one request and, unless it leads at once
+//     (nobody else does), waits on its own condition variable until the
+//     leader of its group answers it or hands it the lead.
+//   - The writer role: one thread at a time, the leader, owns the open
+//     WalWriters. Per group it takes the whole queue (whatever arrived while
+//     the last group was written; it never waits to gather), hands out the
+//     group's seqs in one reservation call, encodes each record's frame into
+//     the buffer of its hour's WAL, writes each touched WAL with one
+//     write(2), in always fdatasyncs each (batch: hands it to the sync
+//     thread, WalSyncer), then answers the group and wakes the next leader.
+//     No commit thread: a group costs no hand-off to another thread and
+//     back. A WAL that fails a write or sync is closed and later records of
+//     its hour go to a new file (new seq); NoSpace from a write cuts the WAL
 //     back to its last frame and keeps it. A WAL past wal_max_bytes is
 //     closed after its group (rotation); closing syncs what is unsynced.
-//   - Backpressure: records accepted and not yet answered (queued, or
-//     written and waiting for their sync) count against max_queue_records.
-//   - The seal thread wakes every 2 s or when a WAL was closed. It asks the
-//     commit thread to close the WALs of finished hours (hour end +
-//     seal_grace_ms) that got no record for 30 s or have been open for
-//     seal_grace_ms (so late records make one segment per grace period, not
-//     one per pass) and waits until it has; then it seals every WAL of this
+//   - Backpressure: records accepted and not yet answered (queued or in the
+//     group being written) count against max_queue_records.
+//   - The seal thread wakes every 2 s or when a WAL was closed. It queues a
+//     control request that, when it gets the writer role, closes the WALs of
+//     finished hours (hour end + seal_grace_ms) that got no record for 30 s
+//     or have been open for seal_grace_ms (so late records make one segment
+//     per grace period, not one per pass); then it seals every WAL of this
 //     writer that is not open. Open WAL keys are published in a set under
 //     the queue mutex *before* the file is created, and a closed WAL is never
 //     appended to again, so "listed and not open" means "safe to seal".
 //     Records that arrive for an hour already sealed go to a new WAL of that
 //     hour and so to another segment of it.
 //   - Recovery (Open, before the threads start): every WAL of this writer is
-//     closed for good, so each is sealed right away, finished hour or not
-//     (torn tails cut off and logged; sealed-but-not-deleted WALs deleted).
-//     WALs that cannot be sealed are kept and reported.
-//   - Close leaves the WALs of unfinished hours in wal/ for the next start.
+//     closed for good (new records go to new files). Open cuts their torn
+//     tails (logged) before any new write, which reads each once; the seal
+//     thread's first pass, started at once, seals them all, finished hour or
+//     not (sealed-but-not-deleted WALs deleted), while Commit already takes
+//     new records. Readers see every record once throughout: a WAL and its
+//     segment are never both read (hour_snapshot.h). WALs that cannot be sealed
+//     are kept and reported. Close stops that pass between two WALs.
+//   - Close queues a shutdown request behind every accepted one (so they are
+//     committed), which closes every WAL; it leaves the WALs of unfinished
+//     hours in wal/ for the next start.
 //
 // Thread-safety: Commit may be called from any number of threads; Open and
 // Close from one thread, before and after all Commit calls.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,12 +79,10 @@
 
 #include "libkpi/format/record.h"
 #include "libkpi/util/status.h"
+#include "libkpi/write/committer_stats.h"
+#include "libkpi/write/sync_mode.h"
 
 namespace kpi {
-
-enum class SyncMode { kAlways, kBatch, kNone };
-bool ParseSyncMode(std::string_view text, SyncMode* mode);
-const char* SyncModeName(SyncMode mode);
 
 struct CommitterOptions {
   std::string data_dir;
@@ -95,22 +102,6 @@ struct PendingRecord {
   std::string body;  // CanonicalBlob::body: members after "_id", ending in '}'
 };
 
-struct CommitterStats {
-  std::atomic<uint64_t> records_committed{0};
-  std::atomic<uint64_t> bytes_written{0};
-  std::atomic<uint64_t> syncs{0};
-  std::atomic<uint64_t> queue_depth{0};
-  std::atomic<uint64_t> open_wals{0};
-  std::atomic<uint64_t> segments_sealed{0};
-  std::atomic<uint64_t> recovered_torn_bytes{0};
-  // fdatasync latency histogram, upper bounds in microseconds (+Inf last).
-  static constexpr int kSyncBuckets = 12;
-  static constexpr uint64_t kSyncBucketUs[kSyncBuckets - 1] = {
-      50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
-  std::atomic<uint64_t> sync_latency_bucket[kSyncBuckets] = {};
-  std::atomic<uint64_t> sync_latency_sum_us{0};
-};
-
 class Committer {
  public:
   explicit Committer(CommitterOptions options);
@@ -119,7 +110,7 @@ class Committer {
   Committer& operator=(const Committer&) = delete;
 
   // Takes the writer lock (Busy if another process holds it), recovers, and
-  // starts the commit and seal threads.
+  // starts the seal thread (and in batch mode the sync thread).
   Status Open();
 
   // Makes `records` durable per the sync mode and fills `ids` in the same
@@ -128,8 +119,8 @@ class Committer {
   // (nothing of this call acknowledged), Aborted after Close began.
   Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids);
 
-  // Stops accepting, commits what is queued, syncs, seals nothing new, and
-  // joins the threads. Idempotent.
+  // Stops accepting, commits what is queued, closes and syncs every WAL,
+  // seals nothing new, and joins the threads. Idempotent.
   void Close();
 
   // Closes and seals every WAL whose hour is finished (hour end + grace) at

@@ -1,20 +1,21 @@
 // Committer::Impl, shared by committer.cc (open, close, the callers and the
-// commit thread) and committer_seal.cc (the seal thread). Private to those
+// group leader) and committer_seal.cc (the seal thread). Private to those
 // two files; the contract is committer.h.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
-#include "libkpi/write/committer.h"
 #include "libkpi/env/free_space.h"
 #include "libkpi/format/store_layout.h"
 #include "libkpi/format/wal.h"
+#include "libkpi/util/mutex.h"
+#include "libkpi/util/thread_annotations.h"
+#include "libkpi/write/committer.h"
+#include "libkpi/write/sealer.h"
 #include "libkpi/write/wal_syncer.h"
 #include "libkpi/write/writer_state.h"
 
@@ -27,7 +28,7 @@ constexpr std::chrono::milliseconds kSealInterval{2000};
 // late records then makes one segment per grace period, not one per pass.
 constexpr int64_t kIdleBeforeSealMs = 30 * 1000;
 
-// Why the commit thread closes a WAL.
+// Why a WAL is closed.
 enum class WalEnd {
   kRotated,   // over wal_max_bytes, or its hour is finished
   kFailed,    // a write or sync failed; the error was reported already
@@ -40,14 +41,33 @@ struct OpenWalFile {
   int64_t written_ms = 0;  // wall clock of the last group that wrote to it
 };
 
-// status (SyncWaiter) is written by the commit thread before the request is
-// handed to the sync thread, and by the syncer under its lock after.
-struct CommitRequest : SyncWaiter {
-  std::vector<PendingRecord>* records = nullptr;
-  std::vector<RecordId>* ids = nullptr;
-  std::mutex done_mu;
-  bool done = false;  // guarded by done_mu
-  std::condition_variable cv;
+// The writer role: held by the one thread that leads a commit group (or
+// runs a control request) and owns the open WALs. It is not a lock but a
+// turn handed from leader to leader through the queue (committer.h); the
+// leader tells the thread-safety analysis so with AssertHeld.
+class CAPABILITY("writer role") WriterRole {
+ public:
+  void AssertHeld() const ASSERT_CAPABILITY(this) {}
+};
+
+// One caller's place in the queue: records to commit, or a control request
+// that needs the writer role (close finished WALs, shut down).
+struct CommitRequest {
+  enum class Kind { kRecords, kCloseFinished, kShutdown };
+  enum class Turn { kWait, kLead, kDone };
+
+  Kind kind = Kind::kRecords;
+  std::vector<PendingRecord>* records = nullptr;  // kRecords
+  std::vector<RecordId>* ids = nullptr;           // kRecords
+  int64_t close_cutoff_hour_ms = 0;               // kCloseFinished
+  bool close_force = false;                       // kCloseFinished
+  Status status;  // written by the leader of its group before kDone
+
+  // Each caller waits on its own mutex, so answering a group does not make
+  // every woken caller queue up again behind the committer's mutex.
+  Mutex wake_mu;
+  CondVar wake_cv{&wake_mu};
+  Turn turn GUARDED_BY(wake_mu) = Turn::kWait;
 };
 
 // One WAL written by the group being committed, and the requests that wrote
@@ -67,93 +87,92 @@ class Committer::Impl {
   using OpenWalFile = committer_internal::OpenWalFile;
   using TouchedWal = committer_internal::TouchedWal;
   using WalEnd = committer_internal::WalEnd;
+  using WriterRole = committer_internal::WriterRole;
+  using Group = std::vector<CommitRequest*>;
 
   explicit Impl(CommitterOptions options)
       : options_(std::move(options)),
         layout_(options_.data_dir),
-        syncer_(options_.sync, options_.commit_window_us, &stats_,
-                [this](const std::vector<SyncWaiter*>& released) { Release(released); }),
+        syncer_(options_.sync, options_.commit_window_us, &stats_),
         free_space_(options_.data_dir, options_.min_free_bytes) {}
 
-  Status Open();
-  void Close();
+  Status Open() EXCLUDES(mu_, seal_mu_);
+  void Close() EXCLUDES(mu_);
   Status Commit(std::vector<PendingRecord>* records, std::vector<RecordId>* ids);
   // `force`: close every finished hour's WAL now (the public API); else
   // only those idle or open long enough (the seal thread).
-  Status SealFinishedHours(int64_t now_ms, bool force);
+  Status SealFinishedHours(int64_t now_ms, bool force) EXCLUDES(mu_, seal_mu_);
 
   const std::string& writer_id() const { return writer_id_; }
   const CommitterStats& stats() const { return stats_; }
 
  private:
-  // Caller side.
+  // Callers.
   Status CheckRecords(const std::vector<PendingRecord>& records) const;
-  Status Enqueue(CommitRequest* request);
+  Status Enqueue(CommitRequest* request) EXCLUDES(mu_);
+  static void Wake(CommitRequest* request, CommitRequest::Turn turn);
 
-  // Commit thread.
-  void CommitLoop();
-  void TakeGroup(std::vector<CommitRequest*>* group);
-  void CommitGroup(const std::vector<CommitRequest*>& group);
-  void CloseFailedWals();
-  void AppendGroup(const std::vector<CommitRequest*>& group, uint64_t first_seq);
+  // The leader (the thread holding the writer role).
+  void Lead(CommitRequest* self) EXCLUDES(mu_);
+  void TakeGroup(Group* group) REQUIRES(mu_);
+  void RunControl(const CommitRequest& request) REQUIRES(role_) EXCLUDES(mu_);
+  void CommitGroup(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
+  void CloseFailedWals() REQUIRES(role_) EXCLUDES(mu_);
+  void AppendGroup(const Group& group, uint64_t first_seq) REQUIRES(role_) EXCLUDES(mu_);
   void AppendRecord(size_t request, const PendingRecord& record, uint64_t seq,
-                    CommitRequest* r);
-  void WriteTouched(const std::vector<CommitRequest*>& group);
-  void HandToSyncer(const std::vector<CommitRequest*>& group);
-  void RotateFullWals();
-  void Complete(const std::vector<CommitRequest*>& requests);
-  void Release(const std::vector<SyncWaiter*>& released);
-  Status OpenWal(int64_t hour_ms, wal::WalWriter** writer);
-  void CloseWal(int64_t hour_ms, WalEnd why);
-  void CloseFinishedWals(int64_t cutoff_hour_ms, bool force);
+                    CommitRequest* r) REQUIRES(role_) EXCLUDES(mu_);
+  void WriteTouched(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
+  void SyncTouched(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
+  void FailTouched(const Group& group, TouchedWal* touched, const Status& s)
+      REQUIRES(role_) EXCLUDES(mu_);
+  void RotateFullWals() REQUIRES(role_) EXCLUDES(mu_);
+  void Finish(const Group& group) EXCLUDES(mu_);
+  Status OpenWal(int64_t hour_ms, wal::WalWriter** writer) REQUIRES(role_) EXCLUDES(mu_);
+  void CloseWal(int64_t hour_ms, WalEnd why) REQUIRES(role_) EXCLUDES(mu_);
+  void CloseFinishedWals(int64_t cutoff_hour_ms, bool force) REQUIRES(role_) EXCLUDES(mu_);
+  void WantSeal() EXCLUDES(mu_);
 
   // Seal side.
-  void SealLoop();
-  void RequestCloseFinished(int64_t cutoff_hour_ms, bool force);
-  Status SealClosedWals();
-  void ReportSealFailure(const std::string& path, const Status& s);
+  void SealLoop() EXCLUDES(mu_, seal_mu_);
+  void RequestCloseFinished(int64_t cutoff_hour_ms, bool force) EXCLUDES(mu_);
+  void CutTornTails() REQUIRES(seal_mu_);
+  void ReportTornTail(const std::string& path, const SealResult& result);
+  Status SealClosedWals(bool stoppable) REQUIRES(seal_mu_) EXCLUDES(mu_);
+  void ReportSealFailure(const std::string& path, const Status& s) REQUIRES(seal_mu_);
 
+  // Set by Open before any other thread runs, read-only afterwards.
   const CommitterOptions options_;
   const StoreLayout layout_;
   std::string writer_id_;
   std::string line_prefix_;  // {"_id":"<writer>-
-  std::unique_ptr<WriterState> state_;
+  std::unique_ptr<WriterState> state_;  // NextSeqs: writer role only
   CommitterStats stats_;
 
-  std::mutex mu_;
-  std::condition_variable work_cv_;   // commit thread: requests, stop, close requests
-  std::condition_variable seal_cv_;   // seal thread: periodic, rotations, stop
-  std::condition_variable closed_cv_; // RequestCloseFinished: the commit thread closed
-  bool opened_ = false;
-  bool accepting_ = false;
-  bool stop_commit_ = false;
-  bool commit_running_ = false;
-  bool stop_seal_ = false;
-  bool seal_wanted_ = false;
-  std::deque<CommitRequest*> queue_;
-  size_t queued_records_ = 0;  // accepted and not yet answered (queued or syncing)
-  uint64_t close_requested_ = 0;  // generation of close requests
-  uint64_t close_done_ = 0;
-  int64_t close_cutoff_hour_ms_ = 0;
-  bool close_force_ = false;
-  std::set<FileKey> open_keys_;  // WALs the commit thread may still append to
+  Mutex mu_;
+  CondVar seal_cv_{&mu_};  // seal thread: periodic, rotations, stop
+  bool opened_ GUARDED_BY(mu_) = false;
+  bool accepting_ GUARDED_BY(mu_) = false;
+  bool shut_down_ GUARDED_BY(mu_) = false;  // every WAL closed; no leader any more
+  bool stop_seal_ GUARDED_BY(mu_) = false;
+  bool seal_wanted_ GUARDED_BY(mu_) = false;
+  // Requests not yet taken into a group; the front one leads next.
+  std::deque<CommitRequest*> queue_ GUARDED_BY(mu_);
+  bool leader_active_ GUARDED_BY(mu_) = false;  // some thread holds the writer role
+  size_t queued_records_ GUARDED_BY(mu_) = 0;   // accepted and not yet answered
+  std::set<FileKey> open_keys_ GUARDED_BY(mu_);  // WALs a leader may still append to
 
-  // Owned by the commit thread alone.
-  std::map<int64_t, OpenWalFile> open_wals_;  // by hour
-  std::vector<TouchedWal> touched_;
-  size_t touched_count_ = 0;
-  std::vector<WrittenWal> written_;
-  std::vector<CommitRequest*> answer_now_;
-  std::vector<char> waits_for_sync_;  // by request of the group
+  WriterRole role_;
+  std::map<int64_t, OpenWalFile> open_wals_ GUARDED_BY(role_);  // by hour
+  std::vector<TouchedWal> touched_ GUARDED_BY(role_);
+  size_t touched_count_ GUARDED_BY(role_) = 0;
 
-  WalSyncer syncer_;
+  WalSyncer syncer_;  // AddWritten, SyncNow, Detach, TakeFailed: writer role only
 
-  std::mutex seal_mu_;  // one seal pass at a time
-  std::map<std::string, std::string> reported_seal_failures_;  // guarded by seal_mu_
+  Mutex seal_mu_;  // one seal pass at a time
+  std::map<std::string, std::string> reported_seal_failures_ GUARDED_BY(seal_mu_);
 
   FreeSpaceFloor free_space_;
 
-  std::thread commit_thread_;
   std::thread seal_thread_;
 };
 

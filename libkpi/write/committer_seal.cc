@@ -13,39 +13,68 @@ using committer_internal::kSealInterval;
 // ---------------------------------------------------------------- sealing
 
 void Committer::Impl::SealLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (!stop_seal_) {
-    seal_cv_.wait_for(lock, kSealInterval, [this] { return stop_seal_ || seal_wanted_; });
+    const auto due = std::chrono::steady_clock::now() + kSealInterval;
+    while (!stop_seal_ && !seal_wanted_ && seal_cv_.WaitUntil(due)) {
+    }
     if (stop_seal_) break;
     seal_wanted_ = false;
-    lock.unlock();
+    mu_.Unlock();
     static_cast<void>(SealFinishedHours(NowMs(), /*force=*/false));  // failures are logged
-    lock.lock();
+    mu_.Lock();
   }
 }
 
 Status Committer::Impl::SealFinishedHours(int64_t now_ms, bool force) {
-  std::lock_guard<std::mutex> seal_lock(seal_mu_);
+  MutexLock seal_lock(&seal_mu_);
   // An hour is finished when it ended at least seal_grace_ms ago.
   RequestCloseFinished(now_ms - options_.seal_grace_ms - kMsPerHour, force);
-  return SealClosedWals();
+  return SealClosedWals(/*stoppable=*/!force);
 }
 
-// Only the commit thread touches open WALs, so the seal side asks it to
-// close the finished ones and waits until it has.
+// Only the writer role touches open WALs, so the seal side queues a control
+// request that closes the finished ones when it gets the role.
 void Committer::Impl::RequestCloseFinished(int64_t cutoff_hour_ms, bool force) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!commit_running_) return;
-  const uint64_t generation = ++close_requested_;
-  close_cutoff_hour_ms_ = cutoff_hour_ms;
-  close_force_ = force;
-  work_cv_.notify_one();
-  closed_cv_.wait(lock, [&] { return close_done_ >= generation || !commit_running_; });
+  CommitRequest request;
+  request.kind = CommitRequest::Kind::kCloseFinished;
+  request.close_cutoff_hour_ms = cutoff_hour_ms;
+  request.close_force = force;
+  static_cast<void>(Enqueue(&request));
 }
 
-// Seals every WAL of this writer that the commit thread does not hold open.
-// A closed WAL is never appended to again, whatever its hour.
-Status Committer::Impl::SealClosedWals() {
+// Recovery, before any new write: cuts the torn tail off every WAL this
+// writer left behind (each is closed for good: new records go to new
+// files), so that readers and the sealer see only whole frames. Sealing them
+// is left to the seal thread, so kpid answers while the backlog is sealed.
+void Committer::Impl::CutTornTails() {
+  std::vector<ListedFile> wals;
+  const Status listed = layout_.ListWals(kMinTimeMs, kMaxTimeMs, &wals);
+  if (!listed.ok()) return ReportSealFailure(layout_.WalDir(), listed);
+  for (const ListedFile& f : wals) {
+    if (f.key.writer != writer_id_) continue;
+    SealResult result;
+    const Status s = CutTornTail(f.path, &result);
+    ReportTornTail(f.path, result);
+    if (!s.ok()) ReportSealFailure(f.path, s);  // the seal thread retries it
+  }
+}
+
+void Committer::Impl::ReportTornTail(const std::string& path, const SealResult& result) {
+  if (result.torn_bytes > 0 && result.zero_tail) {
+    LogInfo(path + ": cut " + std::to_string(result.torn_bytes) +
+            " bytes of zeros past the last record (preallocated in sync mode always)");
+  } else if (result.torn_bytes > 0) {
+    stats_.recovered_torn_bytes.fetch_add(result.torn_bytes, std::memory_order_relaxed);
+    LogWarn(path + ": dropped a torn tail of " + std::to_string(result.torn_bytes) +
+            " bytes (" + result.tail_problem + "); it was never acknowledged");
+  }
+}
+
+// Seals every WAL of this writer that no leader holds open. `stoppable`
+// (the seal thread): stops between two WALs once Close began, so that a
+// stop does not wait for a whole recovered backlog.
+Status Committer::Impl::SealClosedWals(bool stoppable) {
   std::vector<ListedFile> wals;
   KPI_RETURN_IF_ERROR(layout_.ListWals(kMinTimeMs, kMaxTimeMs, &wals));
   SealOptions seal_options;
@@ -55,19 +84,13 @@ Status Committer::Impl::SealClosedWals() {
   for (const ListedFile& f : wals) {
     if (f.key.writer != writer_id_) continue;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
+      if (stoppable && stop_seal_) break;
       if (open_keys_.count(f.key) != 0) continue;
     }
     SealResult result;
     const Status s = SealWal(layout_, f.path, seal_options, &result);
-    if (result.torn_bytes > 0 && result.zero_tail) {
-      LogInfo(f.path + ": cut " + std::to_string(result.torn_bytes) +
-              " bytes of zeros past the last record (preallocated in sync mode always)");
-    } else if (result.torn_bytes > 0) {
-      stats_.recovered_torn_bytes.fetch_add(result.torn_bytes, std::memory_order_relaxed);
-      LogWarn(f.path + ": dropped a torn tail of " + std::to_string(result.torn_bytes) +
-              " bytes (" + result.tail_problem + "); it was never acknowledged");
-    }
+    ReportTornTail(f.path, result);
     if (!s.ok()) {
       ReportSealFailure(f.path, s);
       if (first_error.ok()) first_error = s;

@@ -67,19 +67,12 @@ bool CompactedAway(const StoreLayout& layout, const FileKey& key) {
   return false;
 }
 
-// Reads the valid prefix into `pointers` and cuts a torn tail off the file,
-// so that the WAL left behind by a failed seal is clean.
-Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* pointers,
-                      SealResult* result) {
+// Reads the valid prefix, calling `fn` per record, and cuts a torn tail off
+// the file, so that the WAL left behind holds only whole frames.
+Status ScanAndCut(const std::string& wal_path, const std::function<bool(const wal::WalRecord&)>& fn,
+                  SealResult* result) {
   wal::WalScanResult scan;
-  KPI_RETURN_IF_ERROR(wal::ScanWal(
-      wal_path,
-      [pointers](const wal::WalRecord& r) {
-        pointers->push_back(RecordPointer{r.timestamp_ms, r.seq, r.offset,
-                                          static_cast<uint32_t>(r.json.size())});
-        return true;
-      },
-      &scan));
+  KPI_RETURN_IF_ERROR(wal::ScanWal(wal_path, fn, &scan));
   auto name_key = StoreLayout::ParseWalFileName(wal_path.substr(wal_path.rfind('/') + 1));
   if (!name_key || *name_key != scan.key) {
     return Status::Corruption(wal_path + ": header names writer " + scan.key.writer + " seq " +
@@ -94,6 +87,20 @@ Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* p
     KPI_RETURN_IF_ERROR(FileSystem::Default()->TruncateFile(wal_path, scan.valid_bytes));
   }
   return Status::OK();
+}
+
+// Reads the valid prefix into `pointers` and cuts a torn tail off the file,
+// so that the WAL left behind by a failed seal is clean.
+Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* pointers,
+                      SealResult* result) {
+  return ScanAndCut(
+      wal_path,
+      [pointers](const wal::WalRecord& r) {
+        pointers->push_back(RecordPointer{r.timestamp_ms, r.seq, r.offset,
+                                          static_cast<uint32_t>(r.json.size())});
+        return true;
+      },
+      result);
 }
 
 // Reads the records back in sorted order. Records that also follow each
@@ -198,6 +205,11 @@ Status SealWal(const StoreLayout& layout, const std::string& wal_path, const Sea
   KPI_RETURN_IF_ERROR(WriteSegment(wal_path, segment_path, result->key, options, pointers));
   CrashPoint("seal.published");
   return RemoveWal(layout, wal_path);
+}
+
+Status CutTornTail(const std::string& wal_path, SealResult* result) {
+  *result = SealResult();
+  return ScanAndCut(wal_path, [](const wal::WalRecord&) { return true; }, result);
 }
 
 }  // namespace kpi

@@ -19,7 +19,7 @@
 // run of records that also follow each other in the file (up to 256 KiB).
 //
 // The caller guarantees that nobody appends to the WAL meanwhile (kpid's
-// committer seals only files its commit thread has closed).
+// committer seals only files no commit-group leader holds open).
 //
 // Thread-safety: SealWal may run concurrently for distinct WALs.
 #pragma once
@@ -50,5 +50,11 @@ struct SealResult {
 
 Status SealWal(const StoreLayout& layout, const std::string& wal_path, const SealOptions& options,
                SealResult* result);
+
+// Recovery's first step (committer.h): cuts a torn tail off the WAL at
+// `wal_path` (wal.md §4) so that it holds only whole frames, without sealing
+// it. Fills result's key, records, torn_bytes, tail_problem and zero_tail.
+// Reads the whole file once (from the page cache after a kill -9).
+Status CutTornTail(const std::string& wal_path, SealResult* result);
 
 }  // namespace kpi
