@@ -1,6 +1,10 @@
 #include "kpictl/common.h"
 
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include "kpictl/exit_codes.h"
 #include "libkpi/env/output_sink.h"
@@ -27,6 +31,10 @@ const char* HintFor(const Status& s) {
       return "check permissions and the disk, then retry";
   }
 }
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
 
 void PrintLine(const std::string& line) {
   Status ignored = WriteAll(STDERR_FILENO, line + "\n", "standard error");
@@ -57,6 +65,23 @@ int ReportAndExit(const Status& status, const ReadProblems& problems, bool quiet
   PrintProblems(problems, quiet);
   if (!status.ok()) PrintError(status);
   return ExitCodeAfter(status, problems);
+}
+
+void InstallStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool StopRequested() { return g_stop.load(); }
+
+void PauseUnlessStopped(int64_t ms) {
+  for (int64_t slept = 0; slept < ms && !g_stop.load(); slept += 20) {
+    const struct timespec step = {0, 20 * 1000 * 1000};
+    nanosleep(&step, nullptr);
+  }
 }
 
 }  // namespace kpi

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ CommandMain AddVerifyCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddTailCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddCompactCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddPurgeCommand(CLI::App* sub, const GlobalOptions& global);
+CommandMain AddShipCommand(CLI::App* sub, const GlobalOptions& global);
 
 }  // namespace kpictl
 
@@ -55,5 +57,12 @@ void PrintProblems(const ReadProblems& problems, bool quiet);
 int ExitCodeAfter(const Status& status, const ReadProblems& problems);
 // PrintError (if failed), PrintProblems, then ExitCodeAfter.
 int ReportAndExit(const Status& status, const ReadProblems& problems, bool quiet);
+
+// For commands that run until stopped (tail -f, ship -f): SIGINT and SIGTERM
+// set a flag instead of ending the process, so the command finishes its step.
+void InstallStopHandlers();
+bool StopRequested();
+// Sleeps up to `ms`, returning early when a stop signal arrives.
+void PauseUnlessStopped(int64_t ms);
 
 }  // namespace kpi

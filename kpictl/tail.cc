@@ -14,11 +14,8 @@
 // printing and saving can repeat the records of that one poll.
 //
 // Thread-safety: installs SIGINT/SIGTERM handlers while following.
-#include <atomic>
 #include <cstdint>
-#include <signal.h>
 #include <string>
-#include <time.h>
 
 #include "kpictl/common.h"
 #include "kpictl/exit_codes.h"
@@ -39,26 +36,6 @@ struct TailArgs {
 };
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop.store(true); }
-
-void InstallStopHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-// Sleeps up to `ms`, returning early when a stop signal arrives.
-void PauseUnlessStopped(int64_t ms) {
-  for (int64_t slept = 0; slept < ms && !g_stop.load(); slept += 20) {
-    const struct timespec step = {0, 20 * 1000 * 1000};
-    nanosleep(&step, nullptr);
-  }
-}
 
 // The cursor without its timestamp: it changes only when the position does.
 std::string Position(const TailCursor& cursor) {
@@ -83,7 +60,7 @@ class Tailer {
 
   Status Follow() {
     InstallStopHandlers();
-    while (!g_stop.load()) {
+    while (!StopRequested()) {
       PauseUnlessStopped(args_.poll_ms);
       KPI_RETURN_IF_ERROR(PollOnce());
     }

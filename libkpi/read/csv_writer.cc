@@ -31,24 +31,6 @@ Status KeptMembers(const std::vector<std::string>& names, FieldProjection* proje
   return Status::OK();
 }
 
-// The stored JSON text of a non-string value: the whole array or object, or
-// the token (stored lines are minimal JSON, so a token has no white space
-// after it).
-simdjson::error_code RawJson(od::value value, od::json_type type, std::string_view* raw) {
-  if (type == od::json_type::array) {
-    od::array array;
-    auto e = value.get_array().get(array);
-    return e ? e : array.raw_json().get(*raw);
-  }
-  if (type == od::json_type::object) {
-    od::object object;
-    auto e = value.get_object().get(object);
-    return e ? e : object.raw_json().get(*raw);
-  }
-  *raw = value.raw_json_token();
-  return simdjson::SUCCESS;
-}
-
 }  // namespace
 
 void AppendCsvCell(std::string* row, std::string_view cell) {
@@ -132,21 +114,16 @@ Status CsvWriter::FormatRow(std::string_view json, std::string* row) {
 }
 
 simdjson::error_code CsvWriter::FillObject(const std::vector<Node>& nodes, od::object object) {
-  for (auto field_result : object) {
-    od::field field;
-    std::string_view key;
-    if (auto e = std::move(field_result).get(field)) return e;
-    if (auto e = field.unescaped_key().get(key)) return e;
+  return ForEachMember(object, [&](std::string_view key, od::value value) {
     auto node = std::find_if(nodes.begin(), nodes.end(),
                              [key](const Node& n) { return n.name == key; });
     if (node == nodes.end()) {
       ++unknown_members_;
-      continue;  // On-Demand skips the unread value
+      return simdjson::SUCCESS;  // On-Demand skips the unread value
     }
-    if (!node->kept) continue;
-    if (auto e = FillValue(*node, field.value())) return e;
-  }
-  return simdjson::SUCCESS;
+    if (!node->kept) return simdjson::SUCCESS;
+    return FillValue(*node, value);
+  });
 }
 
 simdjson::error_code CsvWriter::FillValue(const Node& node, od::value value) {

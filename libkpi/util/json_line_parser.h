@@ -31,4 +31,39 @@ class JsonLineParser {
   std::string buffer_;
 };
 
+// Calls on_member(key, value) for each member of `object` in order and
+// returns the first error, its own or on_member's. A value on_member leaves
+// unread is skipped by On-Demand.
+template <typename OnMember>
+simdjson::error_code ForEachMember(simdjson::ondemand::object object, OnMember&& on_member) {
+  for (auto field_result : object) {
+    simdjson::ondemand::field field;
+    std::string_view key;
+    if (auto e = std::move(field_result).get(field)) return e;
+    if (auto e = field.unescaped_key().get(key)) return e;
+    if (auto e = on_member(key, field.value())) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
+// The stored JSON text of a value that is not a string: the whole array or
+// object, or the token (stored lines are minimal JSON, so a token has no
+// white space after it).
+inline simdjson::error_code RawJson(simdjson::ondemand::value value,
+                                    simdjson::ondemand::json_type type, std::string_view* raw) {
+  namespace od = simdjson::ondemand;
+  if (type == od::json_type::array) {
+    od::array array;
+    auto e = value.get_array().get(array);
+    return e ? e : array.raw_json().get(*raw);
+  }
+  if (type == od::json_type::object) {
+    od::object object;
+    auto e = value.get_object().get(object);
+    return e ? e : object.raw_json().get(*raw);
+  }
+  *raw = value.raw_json_token();
+  return simdjson::SUCCESS;
+}
+
 }  // namespace kpi
