@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
       {"compact", {"merge each hour's segments into one, smaller", kpictl::AddCompactCommand}},
       {"purge", {"delete whole hours: by age, range, size budget or free space",
                  kpictl::AddPurgeCommand}},
+      {"ship", {"keep a ClickHouse table in step with the store's sealed hours",
+                kpictl::AddShipCommand}},
   };
   std::vector<std::pair<CLI::App*, kpictl::CommandMain>> commands;
   for (const auto& [name, spec] : specs) {

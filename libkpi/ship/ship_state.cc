@@ -1,0 +1,106 @@
+#include "libkpi/ship/ship_state.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "libkpi/env/file_system.h"
+#include "libkpi/env/output_sink.h"
+#include "libkpi/format/store_layout.h"
+
+namespace kpi {
+namespace {
+
+constexpr char kMagic[] = "kpi-ship-state";
+
+Status Malformed(const std::string& origin, int line, const std::string& what) {
+  return Status::Corruption(origin + ": line " + std::to_string(line) + ": " + what +
+                            "; delete the file to ship every hour again");
+}
+
+}  // namespace
+
+std::string ShipState::Serialize() const {
+  std::string out = std::string(kMagic) + " 1\ntarget " + target + "\n";
+  char line[96];
+  for (const auto& [hour_ms, shipped] : hours) {
+    std::snprintf(line, sizeof line, "hour %" PRId64 " %" PRIu64 " %016" PRIx64 "\n", hour_ms,
+                  shipped.records, shipped.fingerprint);
+    out += line;
+  }
+  return out;
+}
+
+Status ShipState::Parse(const std::string& text, const std::string& origin, ShipState* state) {
+  *state = ShipState();
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::istringstream words(line);
+    std::string word;
+    words >> word;
+    if (number == 1) {
+      int version = 0;
+      if (word != kMagic || !(words >> version) || version != 1) {
+        return Malformed(origin, number, "not a kpi-ship-state 1 file");
+      }
+    } else if (word == "target") {
+      std::getline(words >> std::ws, state->target);
+    } else if (word == "hour") {
+      int64_t hour_ms = 0;
+      ShippedHour shipped;
+      std::string hex;
+      if (!(words >> hour_ms >> shipped.records >> hex) || hex.size() != 16) {
+        return Malformed(origin, number, "expected: hour <hour_ms> <records> <fingerprint>");
+      }
+      char* end = nullptr;
+      shipped.fingerprint = std::strtoull(hex.c_str(), &end, 16);
+      if (*end != '\0') return Malformed(origin, number, "fingerprint is not hexadecimal");
+      state->hours[hour_ms] = shipped;
+    } else if (!word.empty()) {
+      return Malformed(origin, number, "unknown entry '" + word + "'");
+    }
+  }
+  if (number == 0) return Malformed(origin, 1, "empty file");
+  return Status::OK();
+}
+
+Status ShipState::Load(const std::string& path, ShipState* state, bool* found) {
+  *state = ShipState();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *found = false;
+    if (errno == ENOENT) return Status::OK();
+    return Status::FromErrno(errno, "open " + path);
+  }
+  *found = true;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return Parse(text, path, state);
+}
+
+Status ShipState::Save(const std::string& path) const {
+  const std::string temp = StoreLayout::TempPathFor(path);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno(errno, "create " + temp);
+  Status s = WriteAll(fd, Serialize(), temp);
+  if (s.ok() && ::fchmod(fd, 0600) != 0) s = Status::FromErrno(errno, "chmod " + temp);
+  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + temp);
+  ::close(fd);
+  if (s.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+    s = Status::FromErrno(errno, "rename " + temp + " to " + path);
+  }
+  if (s.ok()) s = FileSystem::Default()->SyncDir(DirName(path));
+  if (!s.ok()) ::unlink(temp.c_str());
+  return s;
+}
+
+}  // namespace kpi
