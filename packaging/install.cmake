@@ -27,10 +27,11 @@ foreach(page ${KPI_MAN_PAGES})
 endforeach()
 add_custom_target(kpi_man ALL DEPENDS ${KPI_MAN_GZ})
 
-install(FILES ${KPI_PACKAGING_DIR}/systemd/kpid.service DESTINATION /lib/systemd/system)
+install(FILES ${KPI_PACKAGING_DIR}/systemd/kpid.service ${KPI_PACKAGING_DIR}/systemd/kpi-ship.service
+  DESTINATION /lib/systemd/system)
 install(FILES ${KPI_PACKAGING_DIR}/nginx/kpid.conf
   DESTINATION /etc/nginx/sites-available RENAME kpid)
-install(FILES ${KPI_PACKAGING_DIR}/kpid.conf DESTINATION /etc/kpid)
+install(FILES ${KPI_PACKAGING_DIR}/kpid.conf ${KPI_PACKAGING_DIR}/kpi-ship.conf DESTINATION /etc/kpid)
 install(FILES ${KPI_PACKAGING_DIR}/schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/kpi)
 # The cluster example and the hardening report, for reading.
 install(FILES ${KPI_PACKAGING_DIR}/nginx/kpid-cluster.conf

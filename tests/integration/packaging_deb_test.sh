@@ -42,6 +42,7 @@ dpkg-deb -c "$DEB" | awk '{print $NF}' | sed 's#^\./#/#' >"$WORK/files"
 for f in /usr/sbin/kpid /usr/bin/kpictl /usr/share/man/man8/kpid.8.gz \
   /usr/share/man/man1/kpictl.1.gz /usr/share/man/man5/kpi-segment.5.gz \
   /lib/systemd/system/kpid.service /etc/nginx/sites-available/kpid /etc/kpid/kpid.conf \
+  /lib/systemd/system/kpi-ship.service /etc/kpid/kpi-ship.conf \
   /usr/share/kpi/schema.json; do
   grep -qx -- "$f" "$WORK/files" || problem "the package lacks $f"
 done
@@ -59,7 +60,7 @@ check_field() {  # check_field FIELD VALUE
 check_field Package kpi
 mkdir -p "$WORK/control"
 dpkg-deb -e "$DEB" "$WORK/control"
-for f in /etc/kpid/kpid.conf /etc/nginx/sites-available/kpid; do
+for f in /etc/kpid/kpid.conf /etc/kpid/kpi-ship.conf /etc/nginx/sites-available/kpid; do
   grep -qx "$f" "$WORK/control/conffiles" || problem "$f is not a conffile"
 done
 for script in postinst prerm postrm; do
@@ -103,6 +104,12 @@ else
   (cd "$WORK/unit" && systemd-analyze verify --man=no ./kpid.service) >"$WORK/verify.log" 2>&1 ||
     problem "systemd-analyze verify: $(cat "$WORK/verify.log")"
   [ -s "$WORK/verify.log" ] && problem "systemd-analyze verify warns: $(cat "$WORK/verify.log")"
+  # kpi-ship.service runs kpictl, which the test's build provides.
+  sed "s#^ExecStart=/usr/bin/kpictl #ExecStart=${KPICTL:-/usr/bin/kpictl} #" \
+    "$WORK/root/lib/systemd/system/kpi-ship.service" >"$WORK/unit/kpi-ship.service"
+  (cd "$WORK/unit" && systemd-analyze verify --man=no ./kpi-ship.service) >"$WORK/verify.log" 2>&1 ||
+    problem "systemd-analyze verify kpi-ship.service: $(cat "$WORK/verify.log")"
+  [ -s "$WORK/verify.log" ] && problem "systemd-analyze verify kpi-ship.service warns: $(cat "$WORK/verify.log")"
 fi
 for setting in User=kpid Group=kpid Restart=on-failure TimeoutStopSec=30 NoNewPrivileges=yes \
   ProtectSystem=strict ReadWritePaths=/var/lib/kpid CapabilityBoundingSet= UMask=0027; do
@@ -133,6 +140,31 @@ else
 fi
 KPID_PID=""
 
+# --- kpi-ship: off until configured, and kpictl reads its packaged config ----
+SHIP_CONF=$WORK/root/etc/kpid/kpi-ship.conf
+for setting in DynamicUser=yes SupplementaryGroups=kpid StateDirectory=kpi-ship \
+  ReadOnlyPaths=/var/lib/kpid LoadCredential=clickhouse:/etc/kpid/clickhouse.credentials \
+  ConditionPathExists=/etc/kpid/clickhouse.credentials RestartPreventExitStatus=1; do
+  grep -qx "$setting" "$WORK/root/lib/systemd/system/kpi-ship.service" ||
+    problem "kpi-ship.service lacks $setting"
+done
+if [ -n "${KPICTL:-}" ]; then
+  "$KPICTL" --config "$SHIP_CONF" ship >/dev/null 2>"$WORK/ship.err"
+  rc=$?
+  [ "$rc" -eq 1 ] && grep -q -- '--clickhouse' "$WORK/ship.err" ||
+    problem "unconfigured kpi-ship.conf: exit $rc, expected 1 naming --clickhouse: $(cat "$WORK/ship.err")"
+  # Configured as its comments say (clickhouse set in the [ship] section):
+  # every line parses; the state file and store are the test's own, and
+  # nothing listens on port 9, so the run fails only at ClickHouse (exit 2).
+  mkdir -p "$WORK/shipdata/segments"
+  sed 's|^# clickhouse = .*|clickhouse = http://127.0.0.1:9|' "$SHIP_CONF" >"$WORK/kpi-ship.conf"
+  "$KPICTL" --config "$WORK/kpi-ship.conf" --data-dir "$WORK/shipdata" ship \
+    --state-file "$WORK/ship.state" >/dev/null 2>"$WORK/ship.err"
+  rc=$?
+  [ "$rc" -eq 2 ] && grep -q 'ClickHouse http://127.0.0.1:9' "$WORK/ship.err" ||
+    problem "kpi-ship.conf configured: exit $rc, expected 2 at ClickHouse: $(cat "$WORK/ship.err")"
+fi
+
 # --- the postinst, against stub commands ------------------------------------
 # Debian's own tools are replaced by stubs that log their arguments, so the
 # script runs here without touching this machine's users or /var/lib.
@@ -149,6 +181,7 @@ grep -qE '^adduser --system .*--ingroup kpid .*kpid$' "$WORK/calls" ||
   problem "postinst did not add system user kpid: $(cat "$WORK/calls")"
 grep -qx 'install -d -o kpid -g kpid -m 0750 /var/lib/kpid' "$WORK/calls" ||
   problem "postinst did not create /var/lib/kpid 0750 kpid:kpid"
+grep -q 'kpi-ship' "$WORK/calls" && problem "postinst enabled or started kpi-ship, which is off until configured"
 grep -q '^deb-systemd-helper enable kpid.service' "$WORK/calls" ||
   problem "postinst did not enable kpid.service"
 
