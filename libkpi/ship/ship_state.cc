@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "libkpi/env/file_system.h"
+#include "libkpi/env/no_follow.h"
 #include "libkpi/env/output_sink.h"
 #include "libkpi/format/store_layout.h"
 
@@ -89,8 +90,8 @@ Status ShipState::Load(const std::string& path, ShipState* state, bool* found) {
 
 Status ShipState::Save(const std::string& path) const {
   const std::string temp = StoreLayout::TempPathFor(path);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(errno, "create " + temp);
+  int fd;
+  KPI_RETURN_IF_ERROR(CreateTemporary(temp, 0600, &fd));  // a planted symlink is refused
   Status s = WriteAll(fd, Serialize(), temp);
   if (s.ok() && ::fchmod(fd, 0600) != 0) s = Status::FromErrno(errno, "chmod " + temp);
   if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + temp);

@@ -74,7 +74,7 @@ chmod 600 "$WORK/creds"
 ship() {
   "$KPICTL" --data-dir "$A" --data-dir "$B" ship --clickhouse "$CH_URL_s1" \
     --credentials-file "$WORK/creds" --state-file "$WORK/state" --cluster kpi_cluster \
-    --shard "$CH_URL_s1" --shard "$CH_URL_s2" >"$WORK/out" 2>"$WORK/err" ||
+    --shard "$CH_URL_s1" --shard "$CH_URL_s2" --local-table kpi_local >"$WORK/out" 2>"$WORK/err" ||
     fail "kpictl ship: $(cat "$WORK/err")"
 }
 ctl() { "$KPICTL" --data-dir "$A" --data-dir "$B" "$@"; }

@@ -109,6 +109,19 @@ ship_ok
 check "an unchanged store ships nothing ($(cat "$WORK/out"))" test ! -s "$WORK/out"
 cmp -s "$STATE" "$WORK/state.before" || fail "an unchanged run changed the state"
 
+# --- --table and --schema: another table; a table of another engine is refused --
+ch c "CREATE DATABASE IF NOT EXISTS kpi" >/dev/null
+"$KPICTL" --data-dir "$A" ship --clickhouse "$CH_URL_c" --credentials-file "$WORK/creds" \
+  --state-file "$WORK/other.state" --table kpi.other --schema "$KPI_SOURCE_DIR/packaging/schema.json" \
+  >/dev/null 2>"$WORK/err" || fail "ship --table kpi.other: $(cat "$WORK/err")"
+check "--table kpi.other holds every record" \
+  test "$(ch c 'SELECT count() FROM kpi.other FINAL')" -eq "$(ch c 'SELECT count() FROM kpi_records FINAL')"
+ch c "CREATE TABLE kpi.plain (_id String) ENGINE = Log" >/dev/null
+"$KPICTL" --data-dir "$A" ship --clickhouse "$CH_URL_c" --credentials-file "$WORK/creds" \
+  --state-file "$WORK/plain.state" --table kpi.plain >/dev/null 2>"$WORK/err"
+check "a table of another engine exits 1" test $? -eq 1
+grep -q 'expected a ReplacingMergeTree' "$WORK/err" || fail "no engine message: $(cat "$WORK/err")"
+
 # --- a data directory that is no store (a mount that failed) deletes nothing -----
 mkdir "$WORK/empty"
 "$KPICTL" --data-dir "$WORK/empty" ship --clickhouse "$CH_URL_c" --credentials-file "$WORK/creds" \

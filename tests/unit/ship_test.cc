@@ -2,6 +2,7 @@
 // to ship, re-ship, drop or forget; the state file; the credentials file's
 // checks; the ClickHouse columns, SQL and TabSeparated rows.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -108,6 +109,11 @@ TEST_CASE("the state file round-trips, is private and rejects damage") {
   CHECK(found);
   CHECK(loaded.target == state.target);
   CHECK(loaded.hours == state.hours);
+
+  // A symlink planted at the temporary name is refused, its target never written.
+  REQUIRE(::symlink((dir / "target").c_str(), (dir / ".linked.tmp").c_str()) == 0);
+  CHECK_FALSE(state.Save(dir / "linked").ok());
+  CHECK(::access((dir / "target").c_str(), F_OK) != 0);
 
   REQUIRE(kpi::ShipState::Load(dir / "missing", &loaded, &found).ok());
   CHECK_FALSE(found);
