@@ -1,6 +1,10 @@
 // The seal thread of the committer (committer.h "Threads and handoffs"),
 // and the public Committer forwarding to Committer::Impl.
 #include "libkpi/write/committer_impl.h"
+
+#include <atomic>
+#include <thread>
+
 #include "libkpi/util/log.h"
 #include "libkpi/write/sealer.h"
 #include "libkpi/util/time_util.h"
@@ -51,12 +55,24 @@ void Committer::Impl::CutTornTails() {
   std::vector<ListedFile> wals;
   const Status listed = layout_.ListWals(kMinTimeMs, kMaxTimeMs, &wals);
   if (!listed.ok()) return ReportSealFailure(layout_.WalDir(), listed);
-  for (const ListedFile& f : wals) {
-    if (f.key.writer != writer_id_) continue;
-    SealResult result;
-    const Status s = CutTornTail(f.path, &result);
-    ReportTornTail(f.path, result);
-    if (!s.ok()) ReportSealFailure(f.path, s);  // the seal thread retries it
+  std::erase_if(wals, [this](const ListedFile& f) { return f.key.writer != writer_id_; });
+  // Reading the WALs is most of a restart: on every core (two threads each
+  // reading whole files; the page cache holds them after a kill -9).
+  std::vector<SealResult> results(wals.size());
+  std::vector<Status> statuses(wals.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < wals.size();) {
+      statuses[i] = CutTornTail(wals[i].path, &results[i]);
+    }
+  };
+  std::thread helper(work);
+  work();
+  helper.join();
+  for (size_t i = 0; i < wals.size(); ++i) {
+    ReportTornTail(wals[i].path, results[i]);
+    // The seal thread retries a WAL that failed here.
+    if (!statuses[i].ok()) ReportSealFailure(wals[i].path, statuses[i]);
   }
 }
 
