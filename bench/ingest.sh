@@ -59,7 +59,7 @@ proxy_site() {  # proxy_site PORT UPSTREAM > FILE
 start_ceiling() {
   local out=$BENCH_WORK/ceiling-$1.out i
   "$KPI_BUILD_DIR/bench/kpid-ceiling" --mode "$1" --data-dir "$BENCH_WORK" \
-    --listen 127.0.0.1:0 >"$out" 2>&1 &
+    --forwarder-token-file "$BENCH_WORK/forwarder.token" --listen 127.0.0.1:0 >"$out" 2>&1 &
   CEILING_PID=$!
   BENCH_PIDS+=("$CEILING_PID")
   CEILING_PORT=

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "kpid/http_server.h"
+#include "libkpi/util/secret.h"
 #include "libkpi/ingest/ingest_service.h"
 #include "kpid/metrics.h"
 #include "libkpi/ingest/schema.h"
@@ -76,7 +77,18 @@ int ServeWithoutStorage(const kpi::ServerOptions& options, const sigset_t& stop_
   const kpi::Schema schema = kpi::Schema::Default();
   DroppingSink sink;
   kpi::Metrics metrics;
-  kpi::IngestService ingest(kpi::MakeIngestConfig(options, ""), &schema, &sink, &metrics);
+  // The benchmark posts as a forwarding webhead (bench/lib.sh), as it does to kpid.
+  std::string forwarder_token;
+  if (!options.forwarder_token_file.empty()) {
+    const kpi::Status loaded = kpi::LoadSecretFile(options.forwarder_token_file,
+                                                   "--forwarder-token-file", &forwarder_token);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "kpid-ceiling: %s\n", loaded.ToString().c_str());
+      return 1;
+    }
+  }
+  kpi::IngestService ingest(kpi::MakeIngestConfig(options, forwarder_token), &schema, &sink,
+                            &metrics);
   kpi::HttpServer server(options, &ingest, &metrics, nullptr, nullptr);
   const kpi::Status s = server.Bind();
   if (!s.ok()) {

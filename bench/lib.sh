@@ -46,6 +46,11 @@ done
 [ "$QUICK" = 1 ] && RUNS=1
 
 BENCH_WORK=$(mktemp -d "${KPI_BENCH_TMP:-/var/tmp}/kpi-bench.XXXXXX")
+# The benchmarks post as a forwarding webhead (kpid's --forwarder-token-file
+# mode, which skips the per-browser CSRF token): a real deployment mode, and
+# the load of one site's webheads.
+FORWARDER_TOKEN=bench-forwarder-$RANDOM$RANDOM$RANDOM$RANDOM-token
+(umask 077 && echo "$FORWARDER_TOKEN" >"$BENCH_WORK/forwarder.token")
 BENCH_PIDS=()
 bench_cleanup() {
   local pid
@@ -130,7 +135,7 @@ start_kpid() {
   shift 2
   : >"$log"  # before the background kpid opens it: sed reads it at once
   "$KPID" --data-dir "$data" --listen 127.0.0.1:0 --min-free-bytes 0 --writer-id bench \
-    "$@" >"$log" 2>&1 &
+    --forwarder-token-file "$BENCH_WORK/forwarder.token" "$@" >"$log" 2>&1 &
   KPID_PID=$!
   BENCH_PIDS+=("$KPID_PID")
   local i
@@ -225,7 +230,7 @@ wrk_post() {
 wrk_figures() {
   [ -n "$WRK" ] || die "wrk is not installed (apt-get install wrk)"
   "$WRK" -t1 -c"$CONNECTIONS" -d"$2" --latency -s "$BENCH_DIR/post.lua" \
-    "http://127.0.0.1:$1$INGEST_PATH" -- "$3" >"$BENCH_WORK/wrk.out" 2>&1 ||
+    "http://127.0.0.1:$1$INGEST_PATH" -- "$3" "$FORWARDER_TOKEN" >"$BENCH_WORK/wrk.out" 2>&1 ||
     { cat "$BENCH_WORK/wrk.out" >&2; die "wrk failed"; }
   awk '
     function ms(v) {

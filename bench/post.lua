@@ -1,6 +1,7 @@
 -- wrk script: POSTs the request bodies of a file (one per line) in turn, as
--- application/json, to the URL's path.
---   wrk -t1 -c64 -d5s -s bench/post.lua http://127.0.0.1:PORT/wsapi/interaction_data -- BODIES
+-- application/json, to the URL's path, as a forwarding webhead carrying
+-- FORWARDER_TOKEN (kpid's --forwarder-token-file) when it is given.
+--   wrk -t1 -c64 -d5s -s bench/post.lua http://127.0.0.1:PORT/wsapi/interaction_data -- BODIES [FORWARDER_TOKEN]
 local bodies = {}
 local next_body = 0
 
@@ -13,6 +14,9 @@ function init(args)
   end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  if args[2] then
+    wrk.headers["X-KPI-Forwarder-Token"] = args[2]
+  end
 end
 
 function request()

@@ -8,10 +8,12 @@
 
 #include "libkpi/write/committer.h"
 #include "libkpi/space/compactor.h"
+#include "kpid/csrf_tokens.h"
 #include "kpid/http_server.h"
 #include "libkpi/ingest/ingest_service.h"
 #include "libkpi/util/log.h"
 #include "kpid/metrics.h"
+#include "kpid/protection_warnings.h"
 #include "kpid/read_api.h"
 #include "libkpi/space/retention.h"
 #include "libkpi/ingest/schema.h"
@@ -68,6 +70,9 @@ int RunDaemon(const ServerOptions& options) {
   SetLogLevel(options.log_level);
   Status s = options.Validate();
   if (!s.ok()) return Fail(kDaemonExitConfig, "bad option", s);
+  for (const std::string& weakened : WeakenedProtections(options)) {
+    LogWarn("protection weakened: " + weakened);
+  }
   Schema schema = Schema::Default();
   s = LoadSchema(options, &schema);
   if (!s.ok()) return Fail(kDaemonExitConfig, "cannot load the schema", s);
@@ -98,14 +103,24 @@ int RunDaemon(const ServerOptions& options) {
     LogInfo("finished interrupted compactions: removed " + std::to_string(rolled.inputs_removed) +
             " superseded inputs, " + std::to_string(rolled.temps_removed) + " temporary files");
   }
+  std::string csrf_secret;
+  s = CsrfTokens::OpenOrCreateSecret(CsrfSecretPath(options), &csrf_secret);
+  if (!s.ok()) {
+    committer.Close();
+    return Fail(kDaemonExitConfig, "cannot use the CSRF secret", s);
+  }
+  const CsrfTokens csrf_tokens(std::move(csrf_secret), options.csrf_ttl_ms);
   RetentionService retention(RetentionOptionsFrom(options));
   Metrics metrics;
   metrics.SetRetentionStats(&retention.stats());
   CommitterSink sink(&committer);
-  IngestService ingest(MakeIngestConfig(options, forwarder_token), &schema, &sink, &metrics);
+  IngestConfig ingest_config = MakeIngestConfig(options, forwarder_token);
+  ingest_config.csrf.verifier = &csrf_tokens;
+  IngestService ingest(std::move(ingest_config), &schema, &sink, &metrics);
   std::unique_ptr<ReadApi> read_api;
   if (!read_token.empty()) read_api = std::make_unique<ReadApi>(options.data_dir, read_token);
-  HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get());
+  HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get(),
+                    &csrf_tokens);
   s = server.Bind();
   if (!s.ok()) {
     committer.Close();

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "libkpi/util/log.h"
+#include "kpid/privacy_routes.h"
 #include "kpid/read_api.h"
 #include "libkpi/util/time_util.h"
 
@@ -29,6 +30,10 @@ const std::string kTransferEncoding = "Transfer-Encoding";
 const std::string kCookie = "Cookie";
 const std::string kSecGpc = "Sec-GPC";
 const std::string kDnt = "DNT";
+const std::string kOrigin = "Origin";
+const std::string kSecFetchSite = "Sec-Fetch-Site";
+const std::string kHost = "Host";
+const std::string kCsrfHeader = "X-KPI-CSRF-Token";
 
 bool FindHeader(const httplib::Request& req, const std::string& key, std::string_view* value) {
   const auto it = req.headers.find(key);
@@ -95,9 +100,10 @@ int64_t FreeDiskBytes(const std::string& path) {
 }
 
 HttpServer::HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,
-                       const CommitterStats* stats, const ReadApi* read_api)
+                       const CommitterStats* stats, const ReadApi* read_api,
+                       const CsrfTokens* csrf_tokens)
     : options_(options), ingest_(ingest), metrics_(metrics), stats_(stats),
-      read_api_(read_api) {}
+      read_api_(read_api), csrf_tokens_(csrf_tokens) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -187,6 +193,10 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
     in.cookies = HeaderOrEmpty(req, kCookie);
     in.sec_gpc = HeaderOrEmpty(req, kSecGpc);
     in.dnt = HeaderOrEmpty(req, kDnt);
+    in.origin = HeaderOrEmpty(req, kOrigin);
+    in.sec_fetch_site = HeaderOrEmpty(req, kSecFetchSite);
+    in.host = HeaderOrEmpty(req, kHost);
+    in.csrf_header = HeaderOrEmpty(req, kCsrfHeader);
     in.has_forwarder_token = FindHeader(req, options_.forwarder_header, &in.forwarder_token);
     in.sample_seed = NextSampleSeed();
     in.now_ms = NowMs();
@@ -197,6 +207,7 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
     }
     SetJson(res, answer.status, std::move(answer.body));
   });
+  if (csrf_tokens_ != nullptr) AddSessionContextRoute(options_, csrf_tokens_, server);
 }
 
 void HttpServer::AddHealthRoute(httplib::Server* server) {

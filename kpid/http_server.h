@@ -1,7 +1,8 @@
 // HttpServer: kpid's HTTP face (cpp-httplib), one httplib::Server per
 // listener.
 //
-//   --listen       POST /wsapi/interaction_data, GET /healthz, and, unless
+//   --listen       POST /wsapi/interaction_data, GET /healthz, the privacy
+//                  routes (privacy_routes.h), and, unless
 //                  --read-listen is set, GET /metrics and the read API
 //   --read-listen  GET /metrics, GET /healthz and the read API
 //
@@ -32,6 +33,7 @@ class Server;
 
 namespace kpi {
 
+class CsrfTokens;
 class ReadApi;
 
 // Free bytes for unprivileged users on the file system holding `path`; -1
@@ -52,9 +54,11 @@ void RaiseListenBacklog(int listen_socket);
 class HttpServer {
  public:
   // `stats` may be null (no committer figures in /metrics); `read_api` may
-  // be null (the read API answers 404). All must outlive the server.
+  // be null (the read API answers 404); `csrf_tokens` may be null (no
+  // /wsapi/session_context). All must outlive the server.
   HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,
-             const CommitterStats* stats, const ReadApi* read_api);
+             const CommitterStats* stats, const ReadApi* read_api,
+             const CsrfTokens* csrf_tokens = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -85,6 +89,7 @@ class HttpServer {
   Metrics* metrics_;
   const CommitterStats* stats_;
   const ReadApi* read_api_;
+  const CsrfTokens* csrf_tokens_;
   std::unique_ptr<httplib::Server> public_;
   std::unique_ptr<httplib::Server> read_;  // null without --read-listen
   std::vector<std::thread> threads_;

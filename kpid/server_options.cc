@@ -157,14 +157,26 @@ void AddPrivacyOptions(CLI::App* app, ServerOptions* o) {
   app->add_option_function<std::string>(
          "--csrf",
          [o](const std::string& v) {
-           if (v == "off") o->csrf = CsrfMode::kOff;
-           else if (v == "double-submit") o->csrf = CsrfMode::kDoubleSubmit;
-           else throw CLI::ValidationError("--csrf", "'" + v + "' is not off or double-submit");
+           if (v == "off") o->csrf = false;
+           else if (v == "on" || v == "double-submit") o->csrf = true;
+           else throw CLI::ValidationError("--csrf", "'" + v + "' is not on or off");
          },
-         "double-submit: the body's csrf must equal the --csrf-cookie cookie, else 403")
-      ->default_str("off")->group(g);
+         "on: a POST needs a token from GET /wsapi/session_context in the --csrf-cookie "
+         "cookie and the body's csrf, and a same-origin or --allowed-origin Origin, else "
+         "403; off lets any web site post in its visitors' name (warned at start)")
+      ->default_str("on")->group(g);
   app->add_option("--csrf-cookie", o->csrf_cookie, "Cookie holding the CSRF token")
       ->capture_default_str()->group(g);
+  app->add_option("--csrf-secret-file", o->csrf_secret_file,
+                  "HMAC key signing CSRF tokens; created (mode 0600) at first start. Give "
+                  "every kpid behind one site the same file (default: DATA_DIR/csrf.key)")
+      ->type_name("FILE")->group(g);
+  AddDuration(app, "--csrf-ttl", &o->csrf_ttl_ms, "How long an issued CSRF token is valid")
+      ->group(g);
+  app->add_option("--allowed-origin", o->allowed_origins,
+                  "An origin (https://host[:port]) besides kpid's own site whose pages may "
+                  "POST; repeat for more")
+      ->type_name("ORIGIN")->group(g);
   app->add_option("--forwarder-token-file", o->forwarder_token_file,
                   "When set, every POST must carry this file's token in --forwarder-header "
                   "(else 403); such POSTs skip the CSRF check")
@@ -241,10 +253,24 @@ Status ServerOptions::Validate() const {
   if (forwarder_header.empty()) {
     return Status::InvalidArgument("--forwarder-header: must name a header");
   }
-  if (csrf == CsrfMode::kDoubleSubmit && csrf_cookie.empty()) {
-    return Status::InvalidArgument("--csrf-cookie: must name a cookie with --csrf double-submit");
+  if (csrf && csrf_cookie.empty()) {
+    return Status::InvalidArgument("--csrf-cookie: must name a cookie while --csrf is on");
+  }
+  if (csrf_ttl_ms < 60 * 1000) {
+    return Status::InvalidArgument("--csrf-ttl: must be at least 1m");
+  }
+  for (const std::string& origin : allowed_origins) {
+    if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0) {
+      return Status::InvalidArgument("--allowed-origin: '" + origin +
+                                     "' is not an origin like https://example.com");
+    }
   }
   return Status::OK();
+}
+
+std::string CsrfSecretPath(const ServerOptions& options) {
+  return options.csrf_secret_file.empty() ? options.data_dir + "/csrf.key"
+                                          : options.csrf_secret_file;
 }
 
 CommitterOptions ServerOptions::ToCommitterOptions() const {
@@ -271,8 +297,9 @@ IngestConfig MakeIngestConfig(const ServerOptions& o, std::string forwarder_toke
   c.opt_out_cookie = o.opt_out_cookie;
   c.honor_gpc = o.honor_gpc;
   c.honor_dnt = o.honor_dnt;
-  c.csrf = o.csrf;
-  c.csrf_cookie = o.csrf_cookie;
+  c.csrf.required = o.csrf;
+  c.csrf.cookie = o.csrf_cookie;
+  c.csrf.allowed_origins = o.allowed_origins;
   c.forwarder_token = std::move(forwarder_token);
   return c;
 }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "libkpi/ingest/ingest_service.h"
 #include "libkpi/space/retention.h"
@@ -60,8 +61,11 @@ struct ServerOptions {
   bool honor_dnt = false;
 
   // Request authenticity.
-  CsrfMode csrf = CsrfMode::kOff;
+  bool csrf = true;  // --csrf off: any site may post (warned at start)
   std::string csrf_cookie = "kpi_csrf";
+  std::string csrf_secret_file;  // empty: <data-dir>/csrf.key, created at first start
+  int64_t csrf_ttl_ms = 12 * 3600 * 1000LL;
+  std::vector<std::string> allowed_origins;  // besides same-origin
   std::string forwarder_token_file;  // set: every POST must carry the token
   std::string forwarder_header = "X-KPI-Forwarder-Token";
   std::string read_token_file;  // empty: the read API is off (404)
@@ -89,6 +93,9 @@ struct ServerOptions {
   Status Validate() const;
   CommitterOptions ToCommitterOptions() const;
 };
+
+// The CSRF secret's file: --csrf-secret-file, else <data-dir>/csrf.key.
+std::string CsrfSecretPath(const ServerOptions& options);
 
 // Registers every option of `options` on `app`, plus `--config FILE`.
 void AddServerOptions(CLI::App* app, ServerOptions* options);

@@ -118,6 +118,10 @@ void IngestService::Handle(const IngestInput& in, IngestAnswer* out) const {
   }
   bool forwarded = false;
   if (!Authentic(in, &forwarded, out)) return;
+  if (!forwarded) {
+    const Status origin = CheckRequestOrigin(config_.csrf, Evidence(in, {}));
+    if (!origin.ok()) return SetError(403, "forbidden", origin.message(), out);
+  }
   if (OptedOut(in)) {
     counters_->CountOptOut();
     out->status = 200;
@@ -135,9 +139,9 @@ void IngestService::Handle(const IngestInput& in, IngestAnswer* out) const {
     }
     return SetError(400, "bad_request", parsed.message(), out);
   }
-  if (!forwarded && !CsrfOk(in, ws.request.csrf)) {
-    return SetError(403, "forbidden", "csrf token does not match the " + config_.csrf_cookie +
-                                          " cookie", out);
+  if (!forwarded) {
+    const Status token = CheckCsrfToken(config_.csrf, Evidence(in, ws.request.csrf), in.now_ms);
+    if (!token.ok()) return SetError(403, "forbidden", token.message(), out);
   }
   StoreBlobs(in, &ws, out);
 }
@@ -155,18 +159,24 @@ bool IngestService::Authentic(const IngestInput& in, bool* forwarded, IngestAnsw
 
 bool IngestService::OptedOut(const IngestInput& in) const {
   std::string_view value;
-  if (!config_.opt_out_cookie.empty() && FindCookie(in.cookies, config_.opt_out_cookie, &value)) {
+  // An emptied cookie (the opt-out page's "opt in again") is no opt-out.
+  if (!config_.opt_out_cookie.empty() && FindCookie(in.cookies, config_.opt_out_cookie, &value) &&
+      !value.empty()) {
     return true;
   }
   if (config_.honor_gpc && Trim(in.sec_gpc) == "1") return true;
   return config_.honor_dnt && Trim(in.dnt) == "1";
 }
 
-bool IngestService::CsrfOk(const IngestInput& in, std::string_view body_token) const {
-  if (config_.csrf == CsrfMode::kOff) return true;
-  std::string_view cookie;
-  if (!FindCookie(in.cookies, config_.csrf_cookie, &cookie) || cookie.empty()) return false;
-  return ConstantTimeEquals(cookie, body_token);
+CsrfEvidence IngestService::Evidence(const IngestInput& in, std::string_view body_token) const {
+  CsrfEvidence e;
+  e.cookies = in.cookies;
+  e.body_token = body_token;
+  e.header_token = in.csrf_header;
+  e.origin = in.origin;
+  e.sec_fetch_site = in.sec_fetch_site;
+  e.host = in.host;
+  return e;
 }
 
 void IngestService::StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswer* out) const {

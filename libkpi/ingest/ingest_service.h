@@ -2,7 +2,9 @@
 // from HTTP plumbing, so it can be unit-tested and fuzzed without sockets.
 //
 // Contract: Handle decides the whole answer from the request's parts:
-//   411  no body                      403  forwarder token or CSRF mismatch
+//   411  no body                      403  forwarder token, origin or CSRF
+//                                          token refused (the reason says which:
+//                                          missing, tossed, forged, expired...)
 //   415  unsupported content type     400  body unusable as a whole
 //   200  {"stored":N,"rejected":[{"index":i,"field":"...","reason":"..."}]}
 //        valid blobs of a batch are stored even when others are rejected;
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "libkpi/write/committer.h"
+#include "libkpi/ingest/csrf_check.h"
 #include "libkpi/ingest/ingest_request.h"
 #include "libkpi/ingest/ingest_counters.h"
 #include "libkpi/ingest/schema.h"
@@ -50,10 +53,6 @@ class CommitterSink : public RecordSink {
   Committer* committer_;
 };
 
-// How a POST proves it comes from the dialog: off, or the CSRF double submit
-// (a cookie and a body field that must match).
-enum class CsrfMode { kOff, kDoubleSubmit };
-
 struct IngestConfig {
   IngestLimits limits;
   int64_t max_future_ms = 10 * 60 * 1000;
@@ -62,8 +61,7 @@ struct IngestConfig {
   std::string opt_out_cookie;   // empty: no opt-out cookie
   bool honor_gpc = true;
   bool honor_dnt = false;
-  CsrfMode csrf = CsrfMode::kOff;
-  std::string csrf_cookie;
+  CsrfPolicy csrf;  // checked unless the forwarder token vouches for the POST
   std::string forwarder_token;  // empty: no forwarder token required
 };
 
@@ -75,6 +73,10 @@ struct IngestInput {
   std::string_view cookies;  // the Cookie header
   std::string_view sec_gpc;  // the Sec-GPC header
   std::string_view dnt;      // the DNT header
+  std::string_view origin;          // the Origin header
+  std::string_view sec_fetch_site;  // the Sec-Fetch-Site header
+  std::string_view host;            // the Host header
+  std::string_view csrf_header;     // the X-KPI-CSRF-Token header
   bool has_forwarder_token = false;
   std::string_view forwarder_token;  // the --forwarder-header header
   uint64_t sample_seed = 0;  // seeds this request's sampling decisions
@@ -106,7 +108,7 @@ class IngestService {
 
   bool Authentic(const IngestInput& in, bool* forwarded, IngestAnswer* out) const;
   bool OptedOut(const IngestInput& in) const;
-  bool CsrfOk(const IngestInput& in, std::string_view body_token) const;
+  CsrfEvidence Evidence(const IngestInput& in, std::string_view body_token) const;
   void StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswer* out) const;
   void AnswerCommitFailure(const Status& s, IngestAnswer* out) const;
 

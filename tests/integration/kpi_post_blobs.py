@@ -20,6 +20,8 @@ import json
 import random
 import sys
 
+from kpi_csrf import session_token
+
 LANGUAGES = ["en-US", "de", "fr", "pt-BR", "zh-TW", "es"]
 TOKENS = {
     "os": ["Windows NT 6.1", "Mac OS X 10.8", "Linux x86_64", "iOS 6", "Android"],
@@ -80,9 +82,11 @@ def main():
             b["number_emails"] = args.numbered + i
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
     stored = 0
+    token = session_token(args.port)
+    headers = {"Content-Type": "application/json", "Cookie": "kpi_csrf=" + token}
     for i in range(0, len(blobs), args.batch):
-        body = json.dumps({"data": blobs[i:i + args.batch]})
-        conn.request("POST", "/wsapi/interaction_data", body, {"Content-Type": "application/json"})
+        body = json.dumps({"data": blobs[i:i + args.batch], "csrf": token})
+        conn.request("POST", "/wsapi/interaction_data", body, headers)
         response = conn.getresponse()
         answer = response.read()
         if response.status != 200:

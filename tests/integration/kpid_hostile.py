@@ -15,12 +15,15 @@ import sys
 import threading
 import time
 
+from kpi_csrf import session_token
+
 PORT = int(sys.argv[1])
 MARKER = sys.argv[2]
 READ_TOKEN = sys.argv[3]
 THREADS = int(sys.argv[4])
 INGEST = "/wsapi/interaction_data"
 TIMEOUT = 20.0  # no single exchange may take longer; none should come close
+CSRF = ""  # the cookie and header lines of a kpid-issued CSRF token (set in main)
 
 
 def fail(what):
@@ -76,7 +79,7 @@ def exchange(raw):
 def post(body, content_type="application/json", extra=b""):
     if isinstance(body, str):
         body = body.encode()
-    head = (f"POST {INGEST} HTTP/1.1\r\nHost: kpi\r\nContent-Type: {content_type}\r\n"
+    head = (f"POST {INGEST} HTTP/1.1\r\nHost: kpi\r\n{CSRF}Content-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n").encode()
     return exchange(head + extra + b"\r\n" + body)
 
@@ -136,7 +139,7 @@ def slow_client(request, pause, results, key):
 
 def check_slow_clients():
     body = json.dumps({"data": [blob(lang="en-US")]}).encode()
-    request = (f"POST {INGEST} HTTP/1.1\r\nHost: kpi\r\nContent-Type: application/json\r\n"
+    request = (f"POST {INGEST} HTTP/1.1\r\nHost: kpi\r\n{CSRF}Content-Type: application/json\r\n"
                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
     results = {}
     # A byte every 20 ms: slow, but never silent for the read timeout.
@@ -196,12 +199,12 @@ def check_http_framing():
     expect("a NUL byte in a header value",
            post(json.dumps(blob(lang="en-US")), extra=b"X-A: a\x00b\r\n"), {200, 400})
     expect("Content-Length of 2^70", exchange(
-        f"POST {INGEST} HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\n"
+        f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
         f"Content-Length: {2**70}\r\n\r\n{MARKER}".encode()), {400, 413})
     expect("a negative Content-Length", exchange(
-        f"POST {INGEST} HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\n"
+        f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
         f"Content-Length: -5\r\n\r\n{MARKER}".encode()), {400, 411, 413})
-    chunked_head = (f"POST {INGEST} HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\n"
+    chunked_head = (f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
                     "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
     chunks = b"".join(b"400\r\n" + b" " * 1024 + b"\r\n" for _ in range(80)) + b"0\r\n\r\n"
     expect("a chunked body past --max-body", exchange(chunked_head + chunks), {413})
@@ -209,7 +212,7 @@ def check_http_framing():
         chunked_head + b"ffffffffffffffff\r\n" + MARKER.encode() + b"\r\n0\r\n\r\n"), {400, 413})
     expect("a chunk size that is not hex",
            exchange(chunked_head + b"zz\r\n" + MARKER.encode() + b"\r\n0\r\n\r\n"), {400})
-    both = (f"POST {INGEST} HTTP/1.1\r\nHost: k\r\nContent-Type: application/json\r\n"
+    both = (f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
             "Content-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             "0\r\n\r\n").encode()
     expect_not_stored("Content-Length and chunked together", exchange(both))
@@ -289,6 +292,9 @@ def check_read_tokens():
 
 
 def main():
+    global CSRF
+    token = session_token(PORT)
+    CSRF = f"Cookie: kpi_csrf={token}\r\nX-KPI-CSRF-Token: {token}\r\n"
     healthy("/healthz at start")
     check_slow_clients()
     check_more_connections_than_threads()

@@ -82,24 +82,71 @@ check "timestamps are floored to 10 minutes" \
 check "every record is canonical" \
   bash -c "! grep -v '^{\"_id\":\"it-[0-9a-f]\{16\}\",\"timestamp\":[0-9]*[,}]' '$WORK/stored'"
 
-# --- CSRF double-submit -----------------------------------------------------
-start_kpid csrf "$WORK/csrf" "${COMMON[@]}" --csrf double-submit --csrf-cookie tok
+# --- CSRF: required with no option; kpid issues the tokens ------------------
+start_kpid csrf "$WORK/csrf" "${COMMON[@]}"
 P=$PORT_csrf
-expect '403 {"error":"forbidden"' "$(post "$P" $JSON "$FIXTURES/request-dialog.json")"
-expect '403 {"error":"forbidden"' "$(post "$P" $JSON "$FIXTURES/request-dialog.json" -H 'Cookie: tok=nope')"
-expect '200 {"stored":2' "$(post "$P" $JSON "$FIXTURES/request-dialog.json" \
-  -H 'Cookie: tok=aGVsbG8gY3NyZiB0b2tlbg==')"
+SESSION=http://127.0.0.1:$P/wsapi/session_context
+curl -sS -D "$WORK/headers" -o "$WORK/session" "$SESSION"
+T=$(sed -n 's/^{"csrf_token":"\([0-9a-f.]*\)"}$/\1/p' "$WORK/session")
+check "session_context answers a token" test -n "$T"
+check "session_context sets the same token as the cookie" \
+  grep -q "^Set-Cookie: kpi_csrf=$T; Path=/wsapi; .*HttpOnly; SameSite=Strict" "$WORK/headers"
+check "session_context is not cached" grep -qi '^Cache-Control: no-store' "$WORK/headers"
+check "the secret is created mode 0600" test "$(stat -c %a "$WORK/csrf/csrf.key")" = 600
+forbidden() {  # forbidden REASON ANSWER
+  expect '403 {"error":"forbidden"' "$2"
+  grep -q "$1" "$WORK/body" || fail "403 without the reason '$1': $(cat "$WORK/body")"
+}
+# The envelope as the dialog sends it, with the token in the body.
+with_token "$T" "$FIXTURES/request-dialog.json" >"$WORK/dialog.json"
+grep -q "$T" "$WORK/dialog.json" || fail "request-dialog.json has no csrf member to replace"
+forbidden "missing csrf cookie" "$(post_untokened "$P" $JSON "$WORK/dialog.json")"
+forbidden "missing csrf cookie" "$(post_untokened "$P" $FORM "$FIXTURES/request-forwarded.form")"
+forbidden "missing csrf token" "$(post_untokened "$P" $JSON "$FIXTURES/seed-blob.json" -b "kpi_csrf=$T")"
+forbidden "does not match" "$(post_untokened "$P" $JSON "$WORK/dialog.json" -b "kpi_csrf=$(csrf_token "$P")")"
+F=${T%?}0; [ "$F" = "$T" ] && F=${T%?}1
+sed "s/$T/$F/" "$WORK/dialog.json" >"$WORK/forged.json"
+forbidden "forged csrf token" "$(post_untokened "$P" $JSON "$WORK/forged.json" -b "kpi_csrf=$F")"
+forbidden "tossed csrf cookie" "$(post_untokened "$P" $JSON "$WORK/dialog.json" \
+  -H "Cookie: kpi_csrf=$T; kpi_csrf=$(csrf_token "$P")")"
+forbidden "Origin 'https://evil.example' is neither" "$(post_untokened "$P" $JSON \
+  "$WORK/dialog.json" -b "kpi_csrf=$T" -H 'Origin: https://evil.example')"
+forbidden "Sec-Fetch-Site" "$(post_untokened "$P" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T" \
+  -H 'Sec-Fetch-Site: cross-site')"
+expect '200 {"stored":2' "$(post_untokened "$P" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T" \
+  -H "Origin: http://127.0.0.1:$P" -H 'Sec-Fetch-Site: same-origin')"
+# A form POST from another site, the attack of issue 13: refused.
+expect '403 {"error":"forbidden"' "$(post_untokened "$P" $FORM "$FIXTURES/request-forwarded.form" \
+  -H 'Origin: https://evil.example' -H 'Sec-Fetch-Site: cross-site')"
 stop_kpid csrf
+check "only the accepted POST was stored" test "$(dump_store "$WORK/csrf" | wc -l)" = 2
+# Tokens survive a restart (the secret is kept); another kpid's tokens do not verify.
+start_kpid csrf2 "$WORK/csrf" "${COMMON[@]}" --allowed-origin https://dialog.example
+expect '200 {"stored":2' "$(post_untokened "$PORT_csrf2" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T" \
+  -H 'Origin: https://dialog.example' -H 'Sec-Fetch-Site: cross-site')"
+stop_kpid csrf2
+start_kpid other "$WORK/other" "${COMMON[@]}"
+forbidden "forged csrf token" "$(post_untokened "$PORT_other" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T")"
+stop_kpid other
+chmod 0644 "$WORK/csrf/csrf.key"
+"$KPID" --data-dir "$WORK/csrf" --listen 127.0.0.1:0 >"$WORK/badkey.out" 2>&1 &&
+  fail "kpid started with a group/other-readable CSRF secret"
+grep -q "csrf.key has mode 0644" "$WORK/badkey.out" || fail "no reason for the refused secret"
+# --csrf off is possible, and warned about.
+start_kpid nocsrf "$WORK/nocsrf" "${COMMON[@]}" --csrf off
+expect '200 {"stored":2' "$(post_untokened "$PORT_nocsrf" $JSON "$WORK/dialog.json")"
+stop_kpid nocsrf
+grep -q 'protection weakened: --csrf off' "$WORK/nocsrf.log" || fail "--csrf off without a warning"
 
 # --- forwarder token --------------------------------------------------------
 printf 'webhead-secret\n' >"$WORK/forwarder.token"
-start_kpid fwd "$WORK/fwd" "${COMMON[@]}" --forwarder-token-file "$WORK/forwarder.token" \
-  --csrf double-submit
+start_kpid fwd "$WORK/fwd" "${COMMON[@]}" --forwarder-token-file "$WORK/forwarder.token"
 P=$PORT_fwd
 expect '403 {"error":"forbidden"' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form")"
 expect '403 {"error":"forbidden"' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form" \
   -H 'X-KPI-Forwarder-Token: webhead-secreT')"
-expect '200 {"stored":2' "$(post "$P" $FORM "$FIXTURES/request-forwarded.form" \
+# The webhead checked CSRF itself: no kpid token needed.
+expect '200 {"stored":2' "$(post_untokened "$P" $FORM "$FIXTURES/request-forwarded.form" \
   -H 'X-KPI-Forwarder-Token: webhead-secret')"
 stop_kpid fwd
 
@@ -130,8 +177,11 @@ stop_kpid full
 # --- a full commit queue: 503 with Retry-After, nothing of it stored ---------
 start_kpid busy "$WORK/busy" "${COMMON[@]}" --queue-max 1 --sync always --threads 32
 busy_round() {
+  local token
+  token=$(csrf_token "$PORT_busy")
+  with_token "$token" "$FIXTURES/request-dialog.json" >"$WORK/busy.json"
   seq 1 64 | xargs -P 32 -I{} curl -sS -o /dev/null -w '%{http_code} %header{retry-after}\n' \
-    -H "Content-Type: $JSON" --data-binary "@$FIXTURES/request-dialog.json" \
+    -H "Content-Type: $JSON" --data-binary "@$WORK/busy.json" -b "kpi_csrf=$token" \
     "http://127.0.0.1:$PORT_busy$INGEST" >>"$WORK/busy.codes"
 }
 for ((round = 0; round < 10; round++)); do

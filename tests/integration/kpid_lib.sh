@@ -13,7 +13,13 @@
 #                   crash or an exit before the kill is not mistaken for it).
 # expect_alive NAME fails if kpid NAME is no longer running.
 # post PORT CONTENT_TYPE BODY_FILE [curl args...]
-#   POSTs and prints "<status> <body>" (headers in $WORK/headers).
+#   POSTs with a CSRF token kpid issued (csrf_token) as the dialog does: in
+#   the cookie and in the body's csrf member or form field, which replaces
+#   the fixture's (bare blobs have none: X-KPI-CSRF-Token carries it); prints
+#   "<status> <body>" (headers in $WORK/headers). A -H 'Cookie: ...' argument
+#   replaces the token's cookie.
+# post_untokened PORT CONTENT_TYPE BODY_FILE [curl args...]   the same, no token
+# csrf_token PORT   a fresh token from GET /wsapi/session_context
 # dump_store DATA_DIR   every stored record, one line each (kpi_dump.py).
 # restart_kpid OLD NEW DATA_DIR [kpid options...]
 #   SIGKILLs kpid OLD and starts NEW on the same data dir and port.
@@ -124,7 +130,26 @@ expect_alive() {
   fail "kpid $1 is gone: it $(exit_status_text "$rc")"
 }
 
+csrf_token() {
+  curl -sS "http://127.0.0.1:$1/wsapi/session_context" |
+    sed -n 's/^{"csrf_token":"\([0-9a-f.]*\)"}$/\1/p'
+}
+
 post() {
+  local port=$1 type=$2 file=$3 token
+  shift 3
+  token=$(csrf_token "$port")
+  with_token "$token" "$file" >"$WORK/tokened.body"
+  post_untokened "$port" "$type" "$WORK/tokened.body" -b "kpi_csrf=$token" \
+    -H "X-KPI-CSRF-Token: $token" "$@"
+}
+
+with_token() {  # with_token TOKEN FILE: FILE with its csrf member or field set to TOKEN
+  sed -e "s/\"csrf\": *\"[^\"]*\"/\"csrf\":\"$1\"/" -e "s/^csrf=[^&]*/csrf=$1/" \
+    -e "s/&csrf=[^&]*/\&csrf=$1/" "$2"
+}
+
+post_untokened() {
   local port=$1 type=$2 file=$3
   shift 3
   curl -sS -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -H "Content-Type: $type" \

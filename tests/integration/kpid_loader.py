@@ -25,6 +25,8 @@ import sys
 import threading
 import time
 
+from kpi_csrf import csrf_headers
+
 BASE_TS = 1361404800000  # 2013-02-21T00:00Z
 EMAILS_BOUND = 10000     # the schema's bound on number_emails
 SITES_BOUND = 100000     # ... and on number_sites_remembered
@@ -70,9 +72,10 @@ def worker(args, first, acked, lock):
         blob.update(record_fields(number, args.wide_numbers))
         try:
             if conn is None:
+                headers = {"Content-Type": "application/json"}
+                headers.update(csrf_headers(args.port))
                 conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-            conn.request("POST", "/wsapi/interaction_data", json.dumps(blob),
-                         {"Content-Type": "application/json"})
+            conn.request("POST", "/wsapi/interaction_data", json.dumps(blob), headers)
             response = conn.getresponse()
             answer = response.read()
             if response.status != 200 or stored(answer) != 1:

@@ -13,7 +13,11 @@ S=$WORK/shared
 START=1361440800000  # 2013-02-21T10:00Z; blobs spread over three hours
 NODES=(n1 n2 n3 n4)
 ACKED_BLOBS=0
-node_opts=(--max-age 0 --seal-grace 0s --schema "$KPI_SOURCE_DIR/packaging/schema.json")
+# One CSRF secret for the four nodes: a token one node issued (a GET through
+# nginx) verifies on whichever node nginx sends the POST to.
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/csrf.key")
+node_opts=(--max-age 0 --seal-grace 0s --schema "$KPI_SOURCE_DIR/packaging/schema.json"
+  --csrf-secret-file "$WORK/csrf.key")
 start_kpid n1 "$A" --writer-id n1 "${node_opts[@]}"
 start_kpid n2 "$B" --writer-id n2 "${node_opts[@]}"
 start_kpid n3 "$S" --writer-id n3 "${node_opts[@]}"

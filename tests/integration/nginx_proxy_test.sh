@@ -45,11 +45,24 @@ NP=$(free_port)
 site_for single "$NP" "127.0.0.1:$KP" >"$WORK/site.conf"
 start_nginx single "$NP" "$WORK/site.conf"
 
+# --- CSRF through nginx: the token from /wsapi/session_context, else 403 ---
+curl -sS -c "$WORK/jar" -o "$WORK/session" "http://127.0.0.1:$NP/wsapi/session_context"
+T=$(sed -n 's/^{"csrf_token":"\([0-9a-f.]*\)"}$/\1/p' "$WORK/session")
+check "nginx serves /wsapi/session_context" test -n "$T"
+grep -q "kpi_csrf.$T" "$WORK/jar" || fail "the CSRF cookie did not come through nginx"
+check "session_context takes no POST" test "$(get "$NP" /wsapi/session_context -d x)" = 405
+with_token "$T" "$FIXTURES/request-dialog.json" >"$WORK/dialog.json"
+through "$NP" 403 -H "Content-Type: $JSON" --data-binary "@$FIXTURES/request-dialog.json"
+through "$NP" 403 -H "Content-Type: $FORM" --data-binary "@$FIXTURES/request-forwarded.form" \
+  -H 'Origin: https://evil.example' -H 'Sec-Fetch-Site: cross-site'
+TOKEN=(-b "$WORK/jar" -H "X-KPI-CSRF-Token: $T")
+
 # --- the fixtures in their content types -----------------------------------
-through "$NP" 200 -H "Content-Type: $JSON" --data-binary "@$FIXTURES/request-dialog.json"
-through "$NP" 200 -H "Content-Type: $FORM" --data-binary "@$FIXTURES/request-forwarded.form"
-through "$NP" 200 -H "Content-Type: $JSON" --data-binary "@$FIXTURES/dialog-blob.json"
-through "$NP" 200 -H "Content-Type: $JSON" --data-binary "@$FIXTURES/seed-blob.json"
+through "$NP" 200 -H "Content-Type: $JSON" --data-binary "@$WORK/dialog.json" -b "$WORK/jar"
+through "$NP" 200 -H "Content-Type: $FORM" --data-binary "@$FIXTURES/request-forwarded.form" \
+  "${TOKEN[@]}"
+through "$NP" 200 -H "Content-Type: $JSON" --data-binary "@$FIXTURES/dialog-blob.json" "${TOKEN[@]}"
+through "$NP" 200 -H "Content-Type: $JSON" --data-binary "@$FIXTURES/seed-blob.json" "${TOKEN[@]}"
 check "the fixtures stored records" test "$STORED" -ge 4
 
 # --- the opt-out headers reach kpid ----------------------------------------
@@ -60,9 +73,10 @@ done
 
 # --- kpid's own errors pass through unchanged ------------------------------
 echo '{"data":[' >"$WORK/bad.json"
-through "$NP" 400 -H "Content-Type: $JSON" --data-binary "@$WORK/bad.json"
+through "$NP" 400 -H "Content-Type: $JSON" --data-binary "@$WORK/bad.json" "${TOKEN[@]}"
 grep -q '"error"' "$WORK/body" || fail "400 is not kpid's JSON: $(cat "$WORK/body")"
-through "$NP" 415 -H 'Content-Type: text/plain' --data-binary "@$FIXTURES/seed-blob.json"
+through "$NP" 415 -H 'Content-Type: text/plain' --data-binary "@$FIXTURES/seed-blob.json" \
+  "${TOKEN[@]}"
 grep -q '"error"' "$WORK/body" || fail "415 is not kpid's JSON: $(cat "$WORK/body")"
 
 # --- what nginx answers itself ---------------------------------------------
@@ -122,7 +136,7 @@ start_nginx cluster "$CP" "$WORK/cluster.conf" "$WORK/cluster-site.conf"
 ok=0
 gateway=0
 for ((i = 0; i < 9; i++)); do
-  status=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Content-Type: $JSON" \
+  status=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Content-Type: $JSON" "${TOKEN[@]}" \
     --data-binary "@$FIXTURES/seed-blob.json" "http://127.0.0.1:$CP$INGEST")
   case "$status" in
     200) ok=$((ok + 1)); STORED=$((STORED + 1)) ;;
@@ -139,7 +153,7 @@ grep -q "127.0.0.1:$DEAD" "$WORK/cluster-kpid.error.log" || fail "the dead node 
 # --- rate limit: the burst of 20, then 429 ---------------------------------
 limited=""
 for ((i = 0; i < 40; i++)); do
-  status=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Content-Type: $JSON" \
+  status=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Content-Type: $JSON" "${TOKEN[@]}" \
     --data-binary "@$FIXTURES/seed-blob.json" "http://127.0.0.1:$NP$INGEST")
   case "$status" in
     200) STORED=$((STORED + 1)) ;;

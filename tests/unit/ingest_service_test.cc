@@ -137,6 +137,9 @@ TEST_CASE("opt-outs store nothing and are counted") {
   const char* kOptedOut = R"({"stored":0,"rejected":[],"opted_out":true})";
   h.in.cookies = "a=b; kpi_optout=1";
   CHECK(h.Post(kJson, blob).body == kOptedOut);
+  h.in.cookies = "kpi_optout=";  // cleared by the opt-out page: recorded again
+  CHECK(h.Post(kJson, blob).body == R"({"stored":1,"rejected":[]})");
+  h.sink.stored.clear();
   h.in.cookies = "kpi_optout_not=1";
   h.in.sec_gpc = "1";
   CHECK(h.Post(kJson, blob).body == kOptedOut);
@@ -147,26 +150,92 @@ TEST_CASE("opt-outs store nothing and are counted") {
   CHECK(h.metrics.opt_outs() == 2);
 }
 
-TEST_CASE("CSRF double-submit compares the body token with the cookie") {
+// Accepts the tokens "good" and "old" (expired); everything else is forged.
+class FakeVerifier : public CsrfTokenVerifier {
+ public:
+  Status Verify(std::string_view token, int64_t) const override {
+    if (token == "good") return Status::OK();
+    return Status::InvalidArgument(token == "old" ? "expired csrf token" : "forged csrf token");
+  }
+};
+
+IngestConfig CsrfRequired(const CsrfTokenVerifier* verifier) {
   IngestConfig config;
-  config.csrf = CsrfMode::kDoubleSubmit;
-  config.csrf_cookie = "kpi_csrf";
-  Harness h(config);
-  const std::string body = Fixture("request-dialog.json");  // csrf aGVsbG8gY3NyZiB0b2tlbg==
-  CHECK(h.Post(kJson, body).status == 403);
-  h.in.cookies = "kpi_csrf=wrong";
-  CHECK(h.Post(kJson, body).status == 403);
-  h.in.cookies = "kpi_csrf=aGVsbG8gY3NyZiB0b2tlbg==";
-  CHECK(h.Post(kJson, body).status == 200);
-  h.in.cookies = "kpi_csrf=";
-  CHECK(h.Post(kJson, R"({"data":[{"number_emails":1}]})").status == 403);
+  config.csrf.required = true;
+  config.csrf.verifier = verifier;
+  config.csrf.allowed_origins = {"https://dialog.example"};
+  return config;
+}
+
+TEST_CASE("CSRF: a verified token in the cookie and the body, else 403 with the reason") {
+  const FakeVerifier verifier;
+  Harness h(CsrfRequired(&verifier));
+  const auto reason = [&](std::string_view body) {
+    const IngestAnswer a = h.Post(kJson, body);
+    return std::to_string(a.status) + " " + a.body;
+  };
+  const std::string good = R"({"csrf":"good","data":[{"number_emails":1}]})";
+  CHECK_THAT(reason(good), Catch::Contains("403") && Catch::Contains("missing csrf cookie"));
+  h.in.cookies = "kpi_csrf=good";
+  CHECK(reason(R"({"data":[{"number_emails":1}]})").find("missing csrf token") !=
+        std::string::npos);
+  CHECK(reason(R"({"csrf":"evil","data":[{"number_emails":1}]})").find("does not match") !=
+        std::string::npos);
+  CHECK(reason(good).rfind("200 ", 0) == 0);
+  h.in.cookies = "kpi_csrf=evil; kpi_csrf=good";  // cookie tossing
+  CHECK(reason(R"({"csrf":"evil","data":[{"number_emails":1}]})").find("tossed") !=
+        std::string::npos);
+  h.in.cookies = "kpi_csrf=forged";
+  CHECK(reason(R"({"csrf":"forged","data":[{"number_emails":1}]})").find("forged") !=
+        std::string::npos);
+  h.in.cookies = "kpi_csrf=old";
+  CHECK(reason(R"({"csrf":"old","data":[{"number_emails":1}]})").find("expired") !=
+        std::string::npos);
+  // A bare blob carries the token in the X-KPI-CSRF-Token header instead.
+  h.in.cookies = "kpi_csrf=good";
+  h.in.csrf_header = "good";
+  CHECK(reason(R"({"number_emails":1})").rfind("200 ", 0) == 0);
+  CHECK(h.sink.stored.size() == 2);
+}
+
+TEST_CASE("CSRF: a cross-site browser request is refused before its body is read") {
+  const FakeVerifier verifier;
+  Harness h(CsrfRequired(&verifier));
+  h.in.cookies = "kpi_csrf=good";
+  const std::string good = R"({"csrf":"good","data":[{"number_emails":1}]})";
+  h.in.host = "kpi.example:8080";
+  h.in.origin = "https://evil.example";
+  CHECK(h.Post(kJson, good).body.find("Origin 'https://evil.example' is neither") !=
+        std::string::npos);
+  h.in.origin = "null";
+  CHECK(h.Post(kJson, good).status == 403);
+  h.in.origin = "http://kpi.example:8080";  // same origin
+  CHECK(h.Post(kJson, good).status == 200);
+  h.in.sec_fetch_site = "cross-site";
+  CHECK(h.Post(kJson, good).body.find("Sec-Fetch-Site") != std::string::npos);
+  h.in.origin = "https://dialog.example";  // --allowed-origin
+  CHECK(h.Post(kJson, good).status == 200);
+  h.in.origin = "";
+  h.in.sec_fetch_site = "same-origin";
+  CHECK(h.Post(kJson, good).status == 200);
+  CHECK(h.sink.stored.size() == 3);
+}
+
+TEST_CASE("CSRF off checks nothing") {
+  Harness h;
+  CHECK(h.Post(kJson, R"({"data":[{"number_emails":1}]})").status == 200);
+}
+
+TEST_CASE("CountCookie counts every occurrence of a name") {
+  CHECK(CountCookie("a=1; kpi_csrf=x; b=2; kpi_csrf=y", "kpi_csrf") == 2);
+  CHECK(CountCookie("kpi_csrfx=1", "kpi_csrf") == 0);
+  CHECK(CountCookie("", "kpi_csrf") == 0);
 }
 
 TEST_CASE("forwarder token mode requires the token and skips CSRF") {
-  IngestConfig config;
+  const FakeVerifier verifier;
+  IngestConfig config = CsrfRequired(&verifier);
   config.forwarder_token = "s3cret";
-  config.csrf = CsrfMode::kDoubleSubmit;
-  config.csrf_cookie = "kpi_csrf";
   Harness h(config);
   const std::string form = Fixture("request-forwarded.form");
   const std::string_view kForm = "application/x-www-form-urlencoded";

@@ -40,13 +40,16 @@ TEST_CASE("defaults match the documented ones") {
   CHECK(o.honor_gpc);
   CHECK_FALSE(o.honor_dnt);
   CHECK_FALSE(o.schema_explicit);
+  CHECK(o.csrf);  // issue 13: CSRF is required with no option given
+  CHECK(o.csrf_cookie == "kpi_csrf");
+  CHECK(CsrfSecretPath(o) == "/tmp/x/csrf.key");
   CHECK(o.Validate().ok());
 }
 
 TEST_CASE("sizes, durations and modes parse with units") {
   ServerOptions o;
   REQUIRE(Parse({"--data-dir", "d", "--max-body", "1M", "--max-age", "0", "--commit-window",
-                 "5ms", "--seal-grace", "0s", "--sync", "always", "--csrf", "double-submit",
+                 "5ms", "--seal-grace", "0s", "--sync", "always", "--csrf", "off",
                  "--no-honor-gpc", "--honor-dnt", "--schema", "s.json", "--sample-rate", "0.5"},
                 &o)
               .empty());
@@ -56,7 +59,7 @@ TEST_CASE("sizes, durations and modes parse with units") {
   CHECK(o.ToCommitterOptions().commit_window_us == 5000);
   CHECK(o.seal_grace_ms == 0);
   CHECK(o.sync == SyncMode::kAlways);
-  CHECK(o.csrf == CsrfMode::kDoubleSubmit);
+  CHECK_FALSE(o.csrf);
   CHECK_FALSE(o.honor_gpc);
   CHECK(o.honor_dnt);
   CHECK(o.schema_explicit);
