@@ -121,12 +121,13 @@ expect '403 {"error":"forbidden"' "$(post_untokened "$P" $FORM "$FIXTURES/reques
 stop_kpid csrf
 check "only the accepted POST was stored" test "$(dump_store "$WORK/csrf" | wc -l)" = 2
 # Tokens survive a restart (the secret is kept); another kpid's tokens do not verify.
-start_kpid csrf2 "$WORK/csrf" "${COMMON[@]}" --allowed-origin https://dialog.example
+start_kpid csrf2 "$WORK/csrf" "${COMMON[@]}" --allowed-origin https://dialog.example --csrf-ttl 1h
 expect '200 {"stored":2' "$(post_untokened "$PORT_csrf2" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T" \
   -H 'Origin: https://dialog.example' -H 'Sec-Fetch-Site: cross-site')"
 stop_kpid csrf2
-start_kpid other "$WORK/other" "${COMMON[@]}"
-forbidden "forged csrf token" "$(post_untokened "$PORT_other" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T")"
+start_kpid other "$WORK/other" "${COMMON[@]}" --csrf-cookie tok
+forbidden "missing csrf cookie tok" "$(post_untokened "$PORT_other" $JSON "$WORK/dialog.json" -b "kpi_csrf=$T")"
+forbidden "forged csrf token" "$(post_untokened "$PORT_other" $JSON "$WORK/dialog.json" -b "tok=$T")"
 stop_kpid other
 chmod 0644 "$WORK/csrf/csrf.key"
 "$KPID" --data-dir "$WORK/csrf" --listen 127.0.0.1:0 >"$WORK/badkey.out" 2>&1 &&

@@ -136,12 +136,19 @@ csrf_token() {
 }
 
 post() {
-  local port=$1 type=$2 file=$3 token
+  local port=$1 type=$2 file=$3 token arg cookie=-b
   shift 3
   token=$(csrf_token "$port")
   with_token "$token" "$file" >"$WORK/tokened.body"
-  post_untokened "$port" "$type" "$WORK/tokened.body" -b "kpi_csrf=$token" \
-    -H "X-KPI-CSRF-Token: $token" "$@"
+  local args=()
+  for arg in "$@"; do  # curl sends no -b cookie beside a -H Cookie: join them
+    case "$arg" in
+      [Cc]ookie:*) args+=("$arg; kpi_csrf=$token"); cookie= ;;
+      *) args+=("$arg") ;;
+    esac
+  done
+  post_untokened "$port" "$type" "$WORK/tokened.body" ${cookie:+-b "kpi_csrf=$token"} \
+    -H "X-KPI-CSRF-Token: $token" "${args[@]}"
 }
 
 with_token() {  # with_token TOKEN FILE: FILE with its csrf member or field set to TOKEN
