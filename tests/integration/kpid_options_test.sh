@@ -108,9 +108,10 @@ numbered_batch 11 1 $((now_ms + 1800000)) >"$WORK/soon.json"
 expect '200 {"stored":1' "$(post "$PORT_lim" $JSON "$WORK/soon.json")"
 
 # --- /metrics counts what happened -------------------------------------------------
+# 200s: three POSTs and the four GET /wsapi/session_context of post's CSRF tokens.
 curl -sS "http://127.0.0.1:$PORT_lim/metrics" >"$WORK/metrics"
 for line in 'kpi_records_stored_total 4' 'kpi_http_responses_total{code="400"} 1' \
-  'kpi_http_responses_total{code="200"} 3' 'kpi_records_rejected_total{field="timestamp"} 1' \
+  'kpi_http_responses_total{code="200"} 7' 'kpi_records_rejected_total{field="timestamp"} 1' \
   'kpi_opt_outs_total 0' 'kpi_records_sampled_out_total 0' 'kpi_open_wals ' \
   'kpi_commit_queue_records 0' 'kpi_free_disk_bytes ' 'kpi_wal_bytes_written_total ' \
   'kpi_wal_syncs_total ' 'kpi_segments_sealed_total ' 'kpi_recovered_torn_bytes_total 0'; do
