@@ -37,11 +37,12 @@ first_post_seconds() {
   port=$(free_port)
   start=$(now_s)
   "$KPID" --data-dir "$1" --listen "127.0.0.1:$port" --min-free-bytes 0 --writer-id bench \
-    >"$BENCH_WORK/kpid.log" 2>&1 &
+    --forwarder-token-file "$BENCH_WORK/forwarder.token" >"$BENCH_WORK/kpid.log" 2>&1 &
   KPID_PID=$!
   BENCH_PIDS+=("$KPID_PID")
   for ((i = 0; i < 20000; i++)); do
     if curl -s -m 5 -H 'Content-Type: application/json' --data-binary "@$BODY" \
+        -H "X-KPI-Forwarder-Token: $FORWARDER_TOKEN" \
         "http://127.0.0.1:$port/wsapi/interaction_data" 2>/dev/null | grep -q '"stored":1'; then
       end=$(now_s)
       stop_pid "$KPID_PID"
