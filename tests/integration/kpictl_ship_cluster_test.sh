@@ -40,7 +40,10 @@ ch s1 "$DIST_SQL" >/dev/null
 # --- two kpid nodes behind nginx ----------------------------------------------
 A=$WORK/a
 B=$WORK/b
-node_opts=(--max-age 0 --seal-grace 0s --schema "$KPI_SOURCE_DIR/packaging/schema.json")
+# One CSRF secret for both nodes: a token one issued verifies on the other.
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/csrf.key")
+node_opts=(--max-age 0 --seal-grace 0s --schema "$KPI_SOURCE_DIR/packaging/schema.json"
+  --csrf-secret-file "$WORK/csrf.key")
 start_kpid n1 "$A" --writer-id n1 "${node_opts[@]}"
 start_kpid n2 "$B" --writer-id n2 "${node_opts[@]}"
 {
