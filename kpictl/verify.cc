@@ -1,23 +1,13 @@
 // kpictl verify: checks every file of a range's hours, including leftovers
-// that readers skip (superseded inputs, WALs beside their segments).
+// that readers skip (superseded inputs, WALs beside their segments), by the
+// rules of format-spec: segments as segment.md §3-§5 and §9 say (header and
+// its agreement with the path, index, every block, order across blocks),
+// WALs as wal.md §5 says (header, frames, records against their frames,
+// seqs, torn tails, damaged stretches followed by valid frames).
 //
-// Segments: the header frame, the footer and index (checksums, contiguous
-// blocks), every block (zstd frame and checksum, crc32c, record count, first
-// id and timestamp bounds against the index), and across blocks: records in
-// strictly increasing order-key order, all inside the segment's hour, the
-// header agreeing with the file name.
-// WALs: the header and its name, every frame's crc32c, each record's _id and
-// timestamp against its frame, seqs increasing, timestamps in the hour.
-//
-// A WAL's valid prefix may end before the file does. If what follows holds
-// no valid frame, it is a torn tail (a write in progress, or a crash that
-// kpid's recovery truncates; those bytes were never acknowledged): a
-// warning. If a valid frame follows the damage, acknowledged records were
-// lost: damage.
-//
-// Output: one summary line on stdout; each problem on stderr with its file
-// and offset. Exit 3 when anything is damaged, 0 when there are only
-// warnings.
+// Output: one summary line on stdout; each problem on stderr as
+// "<file>: [block <i> at ]offset <n>: <kind>: <why>" (segment.md §12).
+// Exit 3 when anything is damaged, 0 when there are only warnings.
 //
 // Thread-safety: runs on the calling thread.
 #include <cstdint>
@@ -31,8 +21,6 @@
 #include "libkpi/format/wal.h"
 #include "libkpi/read/record_stream.h"
 #include "libkpi/read/segment_reader.h"
-#include "libkpi/util/coding.h"
-#include "libkpi/util/crc32c.h"
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
@@ -66,67 +54,44 @@ class SegmentVerifier {
 
   Status Run() {
     std::unique_ptr<SegmentReader> reader;
-    Status s = SegmentReader::Open(file_.path, &reader);
+    Status s = SegmentReader::OpenListed(file_.path, file_.key, &reader);
     if (s.IsNotFound()) return Status::OK();  // compacted or purged meanwhile
     ++report_->segments;
-    if (s.IsCorruption()) {
-      Damage(-1, -1, s);
+    if (s.code() == Status::Code::kUnsupported) {
+      report_->problems.push_back(UnsupportedProblem(file_.path, s));
       return Status::OK();
     }
     KPI_RETURN_IF_ERROR(s);
-    if (reader->header_damaged()) Problem(-1, 0, "header frame damaged");
-    if (reader->index_damaged()) Problem(-1, -1, "index damaged: " + reader->index_problem());
-    CheckHeader(reader->header(), reader->header_damaged());
+    for (ReadProblem& p : reader->OpenProblems()) report_->problems.push_back(std::move(p));
     std::vector<RecordView> records;
     for (size_t i = 0; i < reader->blocks().size(); ++i) {
       ++report_->blocks;
-      const int64_t offset = static_cast<int64_t>(reader->blocks()[i].offset);
       s = reader->ReadBlock(i, &records);
       if (!s.ok()) {
-        Damage(static_cast<int64_t>(i), offset, s);
+        report_->problems.push_back(reader->BlockProblem(i, s));
         continue;
       }
-      for (const RecordView& r : records) CheckRecord(static_cast<int64_t>(i), offset, r);
+      report_->records += records.size();
+      CheckOrder(i, reader->blocks()[i].offset, records);
     }
     return Status::OK();
   }
 
  private:
-  void Damage(int64_t block, int64_t offset, const Status& s) {
-    report_->problems.push_back(
-        ReadProblem::FromStatus(Severity::kDamage, file_.path, block, offset, s));
-  }
-  void Problem(int64_t block, int64_t offset, std::string message) {
-    report_->problems.push_back(
-        ReadProblem{Severity::kDamage, file_.path, block, offset, std::move(message)});
-  }
-
-  void CheckHeader(const segment::Header& h, bool damaged) {
-    if (damaged) return;
-    if (h.hour_ms != file_.key.hour_ms || h.writer != file_.key.writer || h.seq != file_.key.seq) {
-      Problem(-1, 0,
-              "header says hour " + FormatHour(h.hour_ms) + ", writer " + h.writer + ", seq " +
-                  std::to_string(h.seq) + ", which does not match its name");
-    }
-  }
-
-  void CheckRecord(int64_t block, int64_t offset, const RecordView& r) {
-    ++report_->records;
-    if (HourStart(r.timestamp_ms) != file_.key.hour_ms) {
-      Problem(block, offset,
-              "record " + std::string(r.id) + " at " + FormatIso(r.timestamp_ms) +
-                  " is outside the segment's hour");
-    }
-    const bool ordered =
-        !have_prev_ || r.timestamp_ms > prev_ts_ || (r.timestamp_ms == prev_ts_ && r.id > prev_id_);
-    if (!ordered) {
-      Problem(block, offset,
-              "record " + std::string(r.id) + " is not after " + prev_id_ +
-                  " in (timestamp, _id) order");
+  // segment.md §4: the first record of a block after the last of the block
+  // before it (the last valid one read); within a block ReadBlock checked it.
+  void CheckOrder(size_t i, uint64_t offset, const std::vector<RecordView>& records) {
+    const RecordView& first = records.front();
+    if (have_prev_ && !(first.timestamp_ms > prev_ts_ ||
+                        (first.timestamp_ms == prev_ts_ && first.id > prev_id_))) {
+      report_->problems.push_back(ReadProblem::OfKind(
+          Severity::kDamage, file_.path, static_cast<int64_t>(i), static_cast<int64_t>(offset),
+          "order", "record " + std::string(first.id) + " is not after " + prev_id_ +
+                       " in (timestamp, _id) order"));
     }
     have_prev_ = true;
-    prev_ts_ = r.timestamp_ms;
-    prev_id_.assign(r.id);
+    prev_ts_ = records.back().timestamp_ms;
+    prev_id_.assign(records.back().id);
   }
 
   const ListedFile& file_;
@@ -136,79 +101,15 @@ class SegmentVerifier {
   std::string prev_id_;
 };
 
-// Whether a frame with a matching checksum starts somewhere in
-// (from, to) of the file: then the bytes at `from` are damage, not a torn tail.
-bool ValidFrameFollows(const std::string& path, uint64_t from, uint64_t to, uint64_t* at) {
-  constexpr uint64_t kMaxSearch = 256ull << 20;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  std::string buf(static_cast<size_t>(std::min(to - from, kMaxSearch)), '\0');
-  const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(from));
-  ::close(fd);
-  if (n <= 0) return false;
-  buf.resize(static_cast<size_t>(n));
-  for (size_t p = 1; p + wal::kFrameHeaderSize <= buf.size(); ++p) {
-    const uint32_t len = DecodeFixed32(&buf[p + 4]);
-    if (len == 0 || len > wal::kMaxPayload || p + wal::kFrameHeaderSize + len > buf.size())
-      continue;
-    if (crc32c::Value(&buf[p + 4], wal::kFrameHeaderSize - 4 + len) == DecodeFixed32(&buf[p])) {
-      *at = from + p;
-      return true;
-    }
-  }
-  return false;
-}
-
+// wal.md §5 and §6: the scan itself finds damaged stretches, torn tails,
+// records that disagree with their frames and seqs that do not increase.
 Status VerifyWal(const ListedFile& file, VerifyReport* report) {
-  auto problem = [&](Severity severity, int64_t offset, std::string message) {
-    report->problems.push_back(ReadProblem{severity, file.path, -1, offset, std::move(message)});
-  };
-  uint64_t prev_seq = 0;
   wal::WalScanResult result;
-  Status s = wal::ScanWal(
-      file.path,
-      [&](const wal::WalRecord& r) {
-        ++report->records;
-        const auto offset = static_cast<int64_t>(r.offset);
-        std::string_view id;
-        int64_t ts = 0;
-        const auto parsed =
-            ParseRecordPrefix(r.json, &id, &ts) ? RecordId::Parse(id) : std::nullopt;
-        if (!parsed || ts != r.timestamp_ms || parsed->seq != r.seq ||
-            parsed->writer != file.key.writer) {
-          problem(Severity::kDamage, offset,
-                  "record does not agree with its frame (_id, timestamp)");
-        }
-        if (HourStart(r.timestamp_ms) != file.key.hour_ms) {
-          problem(Severity::kDamage, offset,
-                  "timestamp " + FormatIso(r.timestamp_ms) + " is outside the WAL's hour");
-        }
-        if (r.seq <= prev_seq) problem(Severity::kDamage, offset, "seq does not increase");
-        prev_seq = r.seq;
-        return true;
-      },
-      &result);
+  const Status s = ScanWalReporting(file.path, -1, nullptr, &result, &report->problems);
   if (s.IsNotFound()) return Status::OK();  // sealed meanwhile: its segment is checked
-  ++report->wals;
-  if (s.IsCorruption()) {
-    report->problems.push_back(ReadProblem::FromStatus(Severity::kDamage, file.path, -1, -1, s));
-    return Status::OK();
-  }
   KPI_RETURN_IF_ERROR(s);
-  if (result.key != file.key) problem(Severity::kDamage, 0, "header does not match the file name");
-  if (result.tail_problem.empty()) return Status::OK();
-  uint64_t at = 0;
-  if (ValidFrameFollows(file.path, result.valid_bytes, result.file_bytes, &at)) {
-    problem(Severity::kDamage, static_cast<int64_t>(result.valid_bytes),
-            ReadProblem::WithoutOffset(result.tail_problem) + ", yet a valid frame follows at " +
-                "offset " + std::to_string(at) + ": records in between are lost");
-  } else {
-    problem(
-        Severity::kWarning, static_cast<int64_t>(result.valid_bytes),
-        "torn tail of " + std::to_string(result.file_bytes - result.valid_bytes) + " bytes (" +
-            ReadProblem::WithoutOffset(result.tail_problem) +
-            "): a write in progress or a crash; never acknowledged, kpid truncates it at start");
-  }
+  ++report->wals;
+  report->records += result.records;
   return Status::OK();
 }
 

@@ -272,8 +272,8 @@ def decode_index(data, header):
                 or not WRITER_RE.match(writer)):
             return None
         blocks.append(b)
-    expected = header.end if header.sound else (blocks[0].offset if blocks else None)
-    if expected is None or expected < 8:
+    expected = header.end if header.sound else (blocks[0].offset if blocks else start)
+    if expected < 8:
         return None
     for b in blocks:
         if b.offset != expected:

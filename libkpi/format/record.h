@@ -47,4 +47,10 @@ struct Record {
   }
 };
 
+// Parses the record prefix of a line (format-spec/segment.md §2.1):
+// {"_id":"<writer>-<16 hex>","timestamp":<1-18 digits>, then "," or the
+// closing "}" that ends the line. False if the line does not have it. The
+// one check of a record's bytes that every reader (segment, WAL) makes.
+bool ParseRecordPrefix(std::string_view json, std::string_view* id, int64_t* timestamp_ms);
+
 }  // namespace kpi

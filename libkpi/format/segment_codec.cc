@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "libkpi/format/store_layout.h"
 #include "libkpi/util/coding.h"
 #include "libkpi/util/crc32c.h"
 #include "libkpi/util/time_util.h"
@@ -60,6 +61,9 @@ Status DecodeSuperseded(std::string_view frame, size_t pos, size_t end, Header* 
     if (len == 0 || len > kMaxSupersededName || pos + 1 + len > end) {
       return Status::Corruption(AtOffset(pos, "bad superseded name length"));
     }
+    if (frame.substr(pos + 1, len).find('/') != std::string_view::npos) {
+      return Status::Corruption(AtOffset(pos + 1, "superseded name holds a '/'"));
+    }
     header->superseded.emplace_back(frame.substr(pos + 1, len));
     pos += 1 + len;
   }
@@ -83,12 +87,16 @@ Status ValidateHeader(const Header& h) {
     return Status::InvalidArgument("segment header: writer id '" + h.writer +
                                    "' is not 1-16 characters of [a-z0-9]");
   }
-  if (FloorTo(h.hour_ms, kMsPerHour) != h.hour_ms) {
+  if (!IsValidHour(h.hour_ms)) {
     return Status::InvalidArgument("segment header: hour " + std::to_string(h.hour_ms) +
-                                   " is not the start of an hour");
+                                   " is not the start of an hour of years 1970-9999");
   }
   if (h.superseded.size() > UINT16_MAX || (!h.superseded.empty() && !h.compacted())) {
     return Status::InvalidArgument("segment header: superseded names need the compacted flag");
+  }
+  if (h.compacted() != (h.writer == kCompactWriterId)) {
+    return Status::InvalidArgument("segment header: the compacted flag goes with writer 'compact', "
+                                   "and only with it");
   }
   for (const std::string& name : h.superseded) {
     if (name.empty() || name.size() > kMaxSupersededName || name.find('/') != std::string::npos) {
@@ -155,8 +163,12 @@ Status DecodeHeaderFrame(std::string_view frame, Header* header) {
   }
   header->writer.assign(p + kHeaderFixedSize, writer_len);
   if (header->version != kFormatVersion || (header->flags & ~kKnownFlags) != 0 ||
-      !IsValidWriterId(header->writer) || FloorTo(header->hour_ms, kMsPerHour) != header->hour_ms) {
+      !IsValidWriterId(header->writer) || !IsValidHour(header->hour_ms)) {
     return Status::Corruption(AtOffset(kVersionOffset, "header fields out of range"));
+  }
+  if (header->compacted() != (header->writer == kCompactWriterId)) {
+    return Status::Corruption(AtOffset(kFlagsOffset, "the compacted flag and writer 'compact' "
+                                                     "do not go together"));
   }
   return DecodeSuperseded(frame, kHeaderFixedSize + writer_len, crc_offset, header);
 }

@@ -48,6 +48,10 @@ bool ParseWriterSeq(const std::string& stem, FileKey* key) {
 
 }  // namespace
 
+bool IsValidHour(int64_t hour_ms) {
+  return hour_ms >= kMinTimeMs && hour_ms < kMaxTimeMs && hour_ms % kMsPerHour == 0;
+}
+
 StoreLayout::StoreLayout(std::string data_dir) : data_dir_(std::move(data_dir)) {
   while (data_dir_.size() > 1 && data_dir_.back() == '/') data_dir_.pop_back();
 }

@@ -83,4 +83,8 @@ class StoreLayout {
 constexpr int64_t kMinTimeMs = 0;
 constexpr int64_t kMaxTimeMs = 253402300800000;  // 10000-01-01
 
+// An hour start a store can hold (segment.md §0): a multiple of an hour in
+// [kMinTimeMs, kMaxTimeMs), so that YYYY/MM/DD/HH names it.
+bool IsValidHour(int64_t hour_ms);
+
 }  // namespace kpi

@@ -1,5 +1,6 @@
 // Write-ahead files (format-spec/wal.md): WalWriter appends CRC-framed
-// records to the file of one hour; WalReader reads a file's valid prefix.
+// records to the file of one hour (wal.cc); ScanWal reads a file as wal.md §5
+// says (wal_scan.cc). Both go through the one codec of wal_codec.h.
 #pragma once
 
 #include <cstdint>
@@ -8,19 +9,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libkpi/env/file_system.h"
 #include "libkpi/format/record.h"
 #include "libkpi/util/status.h"
 #include "libkpi/format/store_layout.h"
+#include "libkpi/format/wal_codec.h"
 
 namespace kpi::wal {
-
-constexpr char kMagic[4] = {'K', 'P', 'I', 'W'};
-constexpr uint16_t kVersion = 1;
-constexpr size_t kHeaderSize = 48;
-constexpr size_t kFrameHeaderSize = 24;
-constexpr uint32_t kMaxPayload = 1 << 20;
 
 // WalWriter: appends to one WAL. Append only buffers into the file (write(2));
 // Sync makes everything appended so far durable. A failed Append or Sync
@@ -100,38 +97,53 @@ struct WalRecord {
   std::string_view json;
 };
 
+// Something wrong in a WAL (wal.md §6); the offset is the file's.
+struct WalProblem {
+  enum class Kind { kHeader, kTorn, kFrame, kRecord, kOrder };
+  Kind kind;
+  uint64_t offset;
+  std::string message;
+
+  bool damage() const { return kind != Kind::kTorn; }  // a torn tail is a warning
+  static const char* KindName(Kind kind);              // "header", "torn", ...
+};
+
 struct WalScanResult {
-  FileKey key;                 // from the header
-  uint64_t valid_bytes = 0;    // header + every valid frame
+  FileKey key;                 // the header's; the name's when the header is damaged or short
+  bool header_damaged = false;
+  uint64_t valid_bytes = 0;    // end of the last valid frame (48 if none): recovery cuts here
   uint64_t file_bytes = 0;     // size when read
-  uint64_t records = 0;
-  std::string tail_problem;    // empty, or why the valid prefix ends before file_bytes
-  // Everything past the valid prefix is zeros: kpid's prefill (set_prefill),
-  // not damage, so tail_problem stays empty.
+  uint64_t records = 0;        // valid records, each passed to the callback
+  std::vector<WalProblem> problems;  // in file order
+  std::string tail_problem;    // empty, or why a torn tail ends the file (also in problems)
+  // Everything after the last frame is zeros: kpid's prefill (set_prefill),
+  // not damage, so no problem is reported.
   bool zero_tail = false;
 };
 
-// Reads the valid prefix of the WAL at `path` (wal.md §4), calling `fn` for
-// each record in file order; `fn` returning false stops the scan. A damaged
-// header is Corruption naming the path; a torn tail is not an error (the
-// result says where and why the valid prefix ends). Memory: one frame.
+// Reads the WAL at `path` as wal.md §5 says, calling `fn` for each valid
+// record in file order (`fn` returning false stops the scan): resyncs past
+// damaged frames, skips frames whose record disagrees with them, and reads
+// the frames under a damaged header too (with the key of the file's name).
+// Everything wrong is in result->problems; the call fails only on I/O errors,
+// NotFound, and Unsupported (a newer version). Memory: one frame.
 Status ScanWal(const std::string& path, const std::function<bool(const WalRecord&)>& fn,
                WalScanResult* result);
 
 // The same on a descriptor the caller holds (reading from offset 0 with
 // pread, so the fd's position is untouched): readers keep a snapshot's WAL
-// open, and it stays readable after kpid seals and unlinks it. `path` only
-// names the file in errors.
+// open, and it stays readable after kpid seals and unlinks it. `path` names
+// the file in errors and gives the name's key.
 Status ScanWalFd(int fd, const std::string& path,
                  const std::function<bool(const WalRecord&)>& fn, WalScanResult* result);
 
-// Reads the frame at `offset` (as returned by ScanWal) into `json`, checking
-// its crc32c. Used to read records back in another order.
-// Decodes the frame that starts `frame` (read from `offset` of `path`),
-// checking its length and crc32c; `frame` must hold at least the whole frame.
-// record->json points into `frame`. Corruption names the path and offset.
-Status DecodeFrame(const std::string& path, uint64_t offset, std::string_view frame,
-                   WalRecord* record);
+// Decodes the frame that starts `bytes` (read from `offset` of `path`);
+// `bytes` must hold the whole frame. record->json points into `bytes`.
+// Corruption names the path, the offset and what is wrong with the frame.
+Status DecodeFrameAt(const std::string& path, uint64_t offset, std::string_view bytes,
+                     WalRecord* record);
+// Reads the frame at `offset` (as returned by ScanWal) back, its payload
+// into `json`: how records are read again in another order.
 Status ReadWalRecordAt(int fd, const std::string& path, uint64_t offset, WalRecord* record,
                        std::string* json);
 

@@ -45,6 +45,7 @@ struct Attempt {
   std::vector<SkippedFile> skipped;
   ReadProblems problems;
   bool retry = false;  // a file vanished or the listing changed
+  std::set<std::string> superseded;  // names listed by the sound compacted segments
 
   Status Run(const StoreLayout& layout, int64_t hour_ms);
 
@@ -77,7 +78,11 @@ Status Attempt::OpenSegments(const StoreLayout& layout, const HourListing& listi
       retry = true;
       return Status::OK();
     }
-    if (s.IsCorruption()) {  // nothing of it is readable (segment.md §9)
+    if (s.code() == Status::Code::kUnsupported) {  // segment.md §0: reported, not read
+      problems.push_back(UnsupportedProblem(listed.path, s));
+      continue;
+    }
+    if (s.IsCorruption()) {  // the file changed under the reader (truncated meanwhile)
       problems.push_back(
           ReadProblem::FromStatus(ReadProblem::Severity::kDamage, listed.path, -1, -1, s));
       continue;
@@ -91,7 +96,6 @@ Status Attempt::OpenSegments(const StoreLayout& layout, const HourListing& listi
 // Leaves out the inputs a compacted segment of the same directory replaced
 // (segment.md §7): they are about to be unlinked and hold the same records.
 void Attempt::DropSuperseded() {
-  std::set<std::string> superseded;
   std::string by;
   for (const auto& f : files) {
     const SegmentReader* r = f->segment();
@@ -118,6 +122,12 @@ Status Attempt::OpenWals(const StoreLayout& layout, const HourListing& listing) 
           listed, "sealed: " + layout.SegmentPath(listed.key) + " holds its records", true});
       continue;
     }
+    // wal.md §5: sealed, then compacted before the WAL could be deleted.
+    if (superseded.count(StoreLayout::SegmentFileName(listed.key))) {
+      skipped.push_back(SkippedFile{
+          listed, "sealed and compacted: a compacted segment supersedes its segment", true});
+      continue;
+    }
     auto file = std::make_unique<SnapshotFile>(SnapshotFile::Kind::kWal, listed, layout.data_dir());
     Status s = file->Open();
     if (s.IsNotFound()) {
@@ -140,7 +150,7 @@ SnapshotFile::~SnapshotFile() {
 }
 
 Status SnapshotFile::Open() {
-  if (kind_ == Kind::kSegment) return SegmentReader::Open(listed_.path, &segment_);
+  if (kind_ == Kind::kSegment) return SegmentReader::OpenListed(listed_.path, listed_.key, &segment_);
   wal_fd_ = ::open(listed_.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (wal_fd_ < 0) return Status::FromErrno(errno, "open " + listed_.path);
   return Status::OK();
@@ -151,6 +161,11 @@ Status SnapshotFile::ScanWal(const std::function<bool(const wal::WalRecord&)>& f
   return ScanWalReporting(listed_.path, wal_fd_, fn, result, problems);
 }
 
+ReadProblem UnsupportedProblem(const std::string& path, const Status& status) {
+  return ReadProblem::OfKind(ReadProblem::Severity::kDamage, path, -1, 0, "unsupported",
+                             status.message());
+}
+
 Status ScanWalReporting(const std::string& path, int fd,
                         const std::function<bool(const wal::WalRecord&)>& fn,
                         wal::WalScanResult* result, ReadProblems* problems) {
@@ -158,15 +173,15 @@ Status ScanWalReporting(const std::string& path, int fd,
   // The fd, when held, reaches the file even after kpid sealed and unlinked
   // it, which is the point of a snapshot.
   const Status s = fd >= 0 ? wal::ScanWalFd(fd, path, fn, result) : wal::ScanWal(path, fn, result);
-  if (s.IsCorruption()) {
-    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
+  if (s.code() == Status::Code::kUnsupported) {  // wal.md §2: reported, nothing of the file read
+    problems->push_back(UnsupportedProblem(path, s));
     return Status::OK();
   }
   KPI_RETURN_IF_ERROR(s);
-  if (!result->tail_problem.empty()) {
-    problems->push_back(
-        ReadProblem{Severity::kWarning, path, -1, static_cast<int64_t>(result->valid_bytes),
-                    "torn tail ignored: " + ReadProblem::WithoutOffset(result->tail_problem)});
+  for (const wal::WalProblem& p : result->problems) {
+    problems->push_back(ReadProblem::OfKind(p.damage() ? Severity::kDamage : Severity::kWarning,
+                                            path, -1, static_cast<int64_t>(p.offset),
+                                            wal::WalProblem::KindName(p.kind), p.message));
   }
   return Status::OK();
 }

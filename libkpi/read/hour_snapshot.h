@@ -12,8 +12,10 @@
 //      up as its segment; one sealed later is still listed as a WAL. Listing
 //      in the other order could miss a WAL that was sealed after the segment
 //      listing and unlinked before the WAL listing.
-//   2. drops every WAL whose segment (same FileKey) is listed: the segment
-//      holds the same records (a crash between publish and unlink leaves both);
+//   2. drops every WAL whose segment (same FileKey) is listed, or is named
+//      superseded by a compacted segment of step 3: that segment (or the
+//      compaction of it) holds the same records (a crash between publish and
+//      unlink leaves both; wal.md §5);
 //   3. opens every segment (SegmentReader keeps the descriptor) and drops the
 //      segments named as superseded in a listed compacted segment's header;
 //   4. opens every remaining WAL with open(2);
@@ -112,10 +114,15 @@ class HourSnapshot {
   std::vector<SkippedFile> skipped_;
 };
 
-// Scans the valid prefix of the WAL at `path`, through `fd` when it is open
-// (so a WAL unlinked by sealing is still read). A damaged header is reported
-// as damage and a torn tail as a warning (expected while kpid appends), and
-// neither fails the call: only I/O errors and NotFound do.
+// The problem of a file in a newer format (Unsupported opening it): damage
+// of kind "unsupported" at offset 0 (segment.md §12).
+ReadProblem UnsupportedProblem(const std::string& path, const Status& status);
+
+// Scans the WAL at `path` (wal.md §5), through `fd` when it is open (so a
+// WAL unlinked by sealing is still read), and adds its problems (§6) to
+// `problems` as "<kind>: why" at their offsets: a torn tail as a warning
+// (expected while kpid appends), the rest and a newer version as damage.
+// Only I/O errors and NotFound fail the call.
 Status ScanWalReporting(const std::string& path, int fd,
                         const std::function<bool(const wal::WalRecord&)>& fn,
                         wal::WalScanResult* result, ReadProblems* problems);

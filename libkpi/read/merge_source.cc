@@ -12,13 +12,7 @@ class SegmentSource final : public MergeSource {
   SegmentSource(SegmentReader* reader, const TimeRange& range, ReadProblems* problems,
                 ReadStats* stats)
       : reader_(reader), range_(range), problems_(problems), stats_(stats) {
-    if (reader_->header_damaged()) {
-      Report(Severity::kDamage, -1, 0, "header frame damaged; records read through the index");
-    }
-    if (reader_->index_damaged()) {
-      Report(Severity::kDamage, -1, -1,
-             "index damaged (" + reader_->index_problem() + "); blocks found by a forward scan");
-    }
+    for (ReadProblem& p : reader_->OpenProblems()) problems_->push_back(std::move(p));
     LoadNextBlock();
   }
 
@@ -30,10 +24,6 @@ class SegmentSource final : public MergeSource {
   }
 
  private:
-  void Report(Severity severity, int64_t block, int64_t offset, std::string message) {
-    problems_->push_back(ReadProblem{severity, reader_->path(), block, offset, std::move(message)});
-  }
-
   void SkipOutOfRange() {
     while (pos_ < records_.size() && !range_.Contains(records_[pos_].timestamp_ms)) ++pos_;
     if (pos_ == records_.size()) LoadNextBlock();
@@ -58,9 +48,7 @@ class SegmentSource final : public MergeSource {
       }
       Status s = reader_->ReadBlock(i, &records_);
       if (!s.ok()) {
-        problems_->push_back(ReadProblem::FromStatus(Severity::kDamage, reader_->path(),
-                                                     static_cast<int64_t>(i),
-                                                     static_cast<int64_t>(b.offset), s));
+        problems_->push_back(reader_->BlockProblem(i, s));
         records_.clear();
         continue;
       }

@@ -33,6 +33,7 @@ struct ReadStats {
   uint64_t blocks_read = 0;      // decompressed
   uint64_t blocks_skipped = 0;   // outside the range by their index entry
   uint64_t records_scanned = 0;  // in range, before filters
+  uint64_t copies_skipped = 0;   // records merged twice (segment.md §11.3), returned once
 };
 
 class MergeSource {

@@ -26,9 +26,19 @@ struct ReadProblem {
   // "<file>: block 3 at offset 412: <message>"
   std::string ToString() const;
   bool damage() const { return severity == Severity::kDamage; }
+  // The entry of the damage report (segment.md §12) of a problem made by
+  // OfKind: "<damage|warning> <kind> [block=<i> ]offset=<n>".
+  std::string ReportEntry() const;
 
   // `message` without a leading "offset N: " (for problems that set offset).
   static std::string WithoutOffset(const std::string& message);
+
+  // A problem of one of the kinds of the damage report (segment.md §12,
+  // wal.md §6): message "<kind>: <why>", where `why` loses what the problem
+  // says already (the file name, "offset N: ", "block N: ") that readers'
+  // messages start with.
+  static ReadProblem OfKind(Severity severity, std::string file, int64_t block, int64_t offset,
+                            const std::string& kind, std::string why);
 
   // A problem from a failed Status whose message may already name the file.
   static ReadProblem FromStatus(Severity severity, std::string file, int64_t block, int64_t offset,

@@ -78,6 +78,18 @@ bool RecordStream::NextMerged() {
   return true;
 }
 
+// segment.md §11.3: a record whose order key equals the one merged just
+// before it is a copy (a WAL beside its segment, compaction inputs beside
+// the output) and is returned once.
+bool RecordStream::IsCopyOfLast() {
+  const bool copy = have_last_ && current_.timestamp_ms == last_ts_ && current_.id == last_id_;
+  have_last_ = true;
+  last_ts_ = current_.timestamp_ms;
+  last_id_.assign(current_.id);
+  if (copy) ++stats_.copies_skipped;
+  return copy;
+}
+
 // Applies the filter and the projection to current_.
 bool RecordStream::Accept() {
   if (options_.filter != nullptr && !options_.filter->Matches(current_.json)) return false;
@@ -100,6 +112,7 @@ bool RecordStream::Next() {
   }
   if (!status_.ok()) return false;
   while (NextMerged()) {
+    if (IsCopyOfLast()) continue;
     if (Accept()) {
       ++returned_;
       return true;

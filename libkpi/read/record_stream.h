@@ -12,6 +12,9 @@
 // never share an id, so the order is global. Memory: one block (or one WAL
 // frame plus 24 bytes per WAL record) per file of the current hour.
 //
+// A record that several files hold (a copy, format-spec/segment.md §11.3) is
+// returned once: the merge drops a record whose order key equals the last.
+//
 // Damage never stops the stream: a block that fails its checks is skipped and
 // recorded in problems() (file, block, offset, message), and the stream goes
 // on. Only a store-level failure (a data directory missing, an I/O error while
@@ -67,6 +70,7 @@ class RecordStream {
   Status Start();
   bool OpenNextHour();
   bool NextMerged();
+  bool IsCopyOfLast();
   bool Accept();
 
   StreamOptions options_;
@@ -85,6 +89,9 @@ class RecordStream {
   MergeSource* advance_ = nullptr;
 
   RecordView current_;
+  bool have_last_ = false;  // the order key merged last, for IsCopyOfLast
+  int64_t last_ts_ = 0;
+  std::string last_id_;
   std::string projected_;
   ReadProblems problems_;
   ReadStats stats_;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "libkpi/util/coding.h"
 #include "libkpi/util/crc32c.h"
@@ -46,18 +47,6 @@ class Buffer {
   std::unique_ptr<char[]> data_;
   size_t capacity_ = 0;
 };
-
-// "<writer>-<16 lower-case hex>" with writer 1..16 of [a-z0-9] (segment.md §2).
-bool IsIdText(std::string_view id) {
-  if (id.size() < 18 || id.size() > kMaxWriterIdLength + 17 || id[id.size() - 17] != '-') {
-    return false;
-  }
-  if (!IsValidWriterId(id.substr(0, id.size() - 17))) return false;
-  for (char c : id.substr(id.size() - 16)) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
 
 bool OrderLess(int64_t ts_a, std::string_view id_a, int64_t ts_b, std::string_view id_b) {
   return ts_a != ts_b ? ts_a < ts_b : id_a < id_b;
@@ -104,37 +93,9 @@ bool SplitRecords(std::string_view data, RecordBounds bounds, std::vector<Record
 
 }  // namespace
 
-bool ParseRecordPrefix(std::string_view json, std::string_view* id, int64_t* timestamp_ms) {
-  constexpr std::string_view kIdKey = "{\"_id\":\"";
-  constexpr std::string_view kTimestampKey = "\",\"timestamp\":";
-  if (json.size() < kIdKey.size() + 18 + kTimestampKey.size() + 2 || json.back() != '}' ||
-      json.compare(0, kIdKey.size(), kIdKey) != 0) {
-    return false;
-  }
-  const size_t id_end = json.find('"', kIdKey.size());
-  if (id_end == std::string_view::npos) return false;
-  const std::string_view id_text = json.substr(kIdKey.size(), id_end - kIdKey.size());
-  if (!IsIdText(id_text) || json.compare(id_end, kTimestampKey.size(), kTimestampKey) != 0) {
-    return false;
-  }
-  size_t pos = id_end + kTimestampKey.size();
-  const size_t digits_start = pos;
-  int64_t ts = 0;
-  while (pos < json.size() && json[pos] >= '0' && json[pos] <= '9' && pos - digits_start < 18) {
-    ts = ts * 10 + (json[pos] - '0');
-    ++pos;
-  }
-  const size_t digits = pos - digits_start;
-  if (digits == 0 || (digits > 1 && json[digits_start] == '0') || pos >= json.size()) return false;
-  if (json[pos] != ',' && !(json[pos] == '}' && pos + 1 == json.size())) return false;
-  *id = id_text;
-  *timestamp_ms = ts;
-  return true;
-}
-
 class SegmentReader::Impl {
  public:
-  Status Open(const std::string& path);
+  Status Open(const std::string& path, const FileKey* listed);
   Status ReadBlock(size_t i, std::vector<RecordView>* records);
 
   std::string path_;
@@ -142,6 +103,8 @@ class SegmentReader::Impl {
   uint64_t file_size_ = 0;
   segment::Header header_;
   bool header_damaged_ = false;
+  std::optional<FileKey> listed_;  // the key of the file's path, for a store reader
+  std::vector<ScannedFrameProblem> scan_problems_;
   std::string header_problem_;
   bool index_damaged_ = false;
   std::string index_problem_;
@@ -164,6 +127,7 @@ class SegmentReader::Impl {
   bool ScanFrame(uint64_t offset, uint64_t* frame_size, std::string* problem);
   Status DecodeFrame(uint64_t offset, size_t size, size_t content_size);
   RecordBounds BoundsOf(const BlockInfo& b) const;
+  RecordBounds HourBounds() const;
 
   ZstdDCtx dctx_ = NewZstdDCtx();
   Buffer compressed_;
@@ -185,8 +149,9 @@ Status SegmentReader::Impl::Read(uint64_t offset, size_t n, char* dst) {
   return Status::OK();
 }
 
-Status SegmentReader::Impl::Open(const std::string& path) {
+Status SegmentReader::Impl::Open(const std::string& path, const FileKey* listed) {
   path_ = path;
+  if (listed != nullptr) listed_ = *listed;
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) return Status::FromErrno(errno, "open " + path);
   struct stat st;
@@ -201,9 +166,6 @@ Status SegmentReader::Impl::Open(const std::string& path) {
     index_problem_ = index.message();
     blocks_.clear();
     ForwardScan();
-  }
-  if (header_damaged_ && data_start_ == 0 && blocks_.empty()) {
-    return Corrupt(AtOffset(0, "not a readable kpi segment: no header, no index, no zstd frame"));
   }
   return Status::OK();
 }
@@ -226,8 +188,18 @@ Status SegmentReader::Impl::ReadHeader() {
   }
   frame.resize(frame_size);
   data_start_ = frame_size;
-  const Status s = segment::DecodeHeaderFrame(frame, &header_);
+  Status s = segment::DecodeHeaderFrame(frame, &header_);
   if (s.code() == Status::Code::kUnsupported) return Status::Unsupported(path_ + ": " + s.message());
+  if (s.ok() && listed_ &&
+      (header_.hour_ms != listed_->hour_ms || header_.writer != listed_->writer ||
+       header_.seq != listed_->seq)) {
+    // §3: a header that disagrees with its path is damaged, its list of
+    // superseded names included.
+    s = Status::Corruption(AtOffset(0, "header says hour " + FormatHour(header_.hour_ms) +
+                                           ", writer " + header_.writer + ", seq " +
+                                           std::to_string(header_.seq) +
+                                           ", which its path does not"));
+  }
   if (!s.ok()) {
     header_damaged_ = true;
     header_problem_ = path_ + ": " + s.message();
@@ -238,7 +210,9 @@ Status SegmentReader::Impl::ReadHeader() {
 
 Status SegmentReader::Impl::ReadIndex() {
   const uint64_t footer_offset = file_size_ >= segment::kFooterSize ? file_size_ - segment::kFooterSize : 0;
-  if (file_size_ < data_start_ + segment::kIndexFrameOverhead) {
+  // §5.2: with a damaged header its frame size is not trusted either.
+  const uint64_t min_start = header_damaged_ ? segment::kSkippableHeaderSize : data_start_;
+  if (file_size_ < min_start + segment::kIndexFrameOverhead) {
     return Corrupt(AtOffset(footer_offset, "file too short for an index (torn?)"));
   }
   char footer[segment::kFooterSize];
@@ -247,7 +221,6 @@ Status SegmentReader::Impl::ReadIndex() {
   Status s = segment::DecodeFooter(std::string_view(footer, sizeof footer), footer_offset, &count);
   if (!s.ok()) return Corrupt(s.message());
   const uint64_t index_size = segment::kIndexFrameOverhead + uint64_t{count} * segment::kIndexEntrySize;
-  const uint64_t min_start = data_start_ != 0 ? data_start_ : segment::kSkippableHeaderSize;
   if (index_size > file_size_ - min_start) {
     return Corrupt(AtOffset(footer_offset, "footer block count " + std::to_string(count) +
                                                " does not fit the file"));
@@ -265,7 +238,8 @@ Status SegmentReader::Impl::ReadIndex() {
 Status SegmentReader::Impl::CheckContiguous() const {
   const uint64_t index_offset = file_size_ - segment::kIndexFrameOverhead -
                                 blocks_.size() * segment::kIndexEntrySize;
-  uint64_t expected = header_damaged_ && !blocks_.empty() ? blocks_[0].offset : data_start_;
+  uint64_t expected = data_start_;
+  if (header_damaged_) expected = blocks_.empty() ? index_offset : blocks_[0].offset;
   for (size_t i = 0; i < blocks_.size(); ++i) {
     if (blocks_[i].offset != expected || expected < segment::kSkippableHeaderSize) {
       return Corrupt(AtOffset(index_offset + segment::kSkippableHeaderSize +
@@ -280,13 +254,17 @@ Status SegmentReader::Impl::CheckContiguous() const {
   return Status::OK();
 }
 
+// §4 rule 7: the header's hour, else the path's, else (a lone file with a
+// damaged header) no bound.
+RecordBounds SegmentReader::Impl::HourBounds() const {
+  if (!header_damaged_) return {header_.hour_ms, header_.hour_ms + kMsPerHour - 1};
+  if (listed_) return {listed_->hour_ms, listed_->hour_ms + kMsPerHour - 1};
+  return {0, std::numeric_limits<int64_t>::max()};
+}
+
 RecordBounds SegmentReader::Impl::BoundsOf(const BlockInfo& b) const {
-  RecordBounds bounds{b.min_ts, b.max_ts};
-  if (!header_damaged_) {
-    bounds.min_ts = std::max(bounds.min_ts, header_.hour_ms);
-    bounds.max_ts = std::min(bounds.max_ts, header_.hour_ms + kMsPerHour - 1);
-  }
-  return bounds;
+  const RecordBounds hour = HourBounds();
+  return {std::max(b.min_ts, hour.min_ts), std::min(b.max_ts, hour.max_ts)};
 }
 
 // Reads and decompresses the zstd frame [offset, offset+size) into block_,
@@ -334,6 +312,9 @@ Status SegmentReader::Impl::ReadBlock(size_t i, std::vector<RecordView>* records
   if (records->front().timestamp_ms != b.min_ts || !first_id || *first_id != b.first_id) {
     return fail("first record differs from the index");
   }
+  if (records->back().timestamp_ms != b.max_ts) {
+    return fail("last record's timestamp is not the index's max timestamp");
+  }
   return Status::OK();
 }
 
@@ -355,18 +336,19 @@ uint64_t SegmentReader::Impl::FindFirstFrame() {
 void SegmentReader::Impl::ForwardScan() {
   uint64_t offset = FindFirstFrame();
   std::string problem;
-  std::string skipped;
+  int64_t number = 0;  // §9: scanned blocks are numbered in file order, skipped ones included
   while (offset + 4 <= file_size_) {
     uint64_t frame_size = 0;
     if (!ScanFrame(offset, &frame_size, &problem)) {
       if (frame_size == 0) break;
-      skipped += "; frame at offset " + std::to_string(offset) + " skipped: " + problem;
+      scan_problems_.push_back(ScannedFrameProblem{number, offset, problem});
       problem.clear();
     }
+    ++number;
     offset += frame_size;
   }
   index_problem_ += "; forward scan recovered " + std::to_string(blocks_.size()) + " blocks" +
-                    skipped;
+                    (scan_problems_.empty() ? "" : ", skipped " + std::to_string(scan_problems_.size()));
   if (!problem.empty()) index_problem_ += "; stopped at " + AtOffset(offset, problem);
 }
 
@@ -400,11 +382,7 @@ bool SegmentReader::Impl::ScanFrame(uint64_t offset, uint64_t* frame_size, std::
     return false;
   }
   const std::string_view data(block_.data(), content);
-  RecordBounds bounds{header_.hour_ms, header_.hour_ms + kMsPerHour - 1};
-  if (header_damaged_) {
-    bounds = RecordBounds{0, std::numeric_limits<int64_t>::max()};
-  }
-  if (!SplitRecords(data, bounds, &scratch_, problem)) return false;
+  if (!SplitRecords(data, HourBounds(), &scratch_, problem)) return false;
   BlockInfo b;
   b.offset = offset;
   b.compressed_size = static_cast<uint32_t>(size);
@@ -423,7 +401,15 @@ SegmentReader::~SegmentReader() = default;
 
 Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReader>* reader) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
-  KPI_RETURN_IF_ERROR(r->impl_->Open(path));
+  KPI_RETURN_IF_ERROR(r->impl_->Open(path, nullptr));
+  *reader = std::move(r);
+  return Status::OK();
+}
+
+Status SegmentReader::OpenListed(const std::string& path, const FileKey& key,
+                                 std::unique_ptr<SegmentReader>* reader) {
+  std::unique_ptr<SegmentReader> r(new SegmentReader());
+  KPI_RETURN_IF_ERROR(r->impl_->Open(path, &key));
   *reader = std::move(r);
   return Status::OK();
 }
@@ -431,6 +417,9 @@ Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReade
 const std::string& SegmentReader::path() const { return impl_->path_; }
 const segment::Header& SegmentReader::header() const { return impl_->header_; }
 bool SegmentReader::header_damaged() const { return impl_->header_damaged_; }
+const std::vector<ScannedFrameProblem>& SegmentReader::scan_problems() const {
+  return impl_->scan_problems_;
+}
 std::string SegmentReader::header_problem() const { return impl_->header_problem_; }
 bool SegmentReader::index_damaged() const { return impl_->index_damaged_; }
 std::string SegmentReader::index_problem() const { return impl_->index_problem_; }
@@ -447,6 +436,33 @@ uint64_t SegmentReader::record_count() const {
 
 Status SegmentReader::ReadBlock(size_t i, std::vector<RecordView>* records) {
   return impl_->ReadBlock(i, records);
+}
+
+ReadProblems SegmentReader::OpenProblems() const {
+  using Severity = ReadProblem::Severity;
+  ReadProblems out;
+  const Impl& r = *impl_;
+  if (r.header_damaged_) {
+    out.push_back(ReadProblem::OfKind(Severity::kDamage, r.path_, -1, 0, "header",
+                                      r.header_problem_ + "; records read through the index"));
+  }
+  for (const ScannedFrameProblem& p : r.scan_problems_) {
+    out.push_back(ReadProblem::OfKind(Severity::kDamage, r.path_, p.block,
+                                      static_cast<int64_t>(p.offset), "block",
+                                      "skipped by the forward scan: " + p.message));
+  }
+  if (r.index_damaged_) {
+    const uint64_t footer = r.file_size_ >= segment::kFooterSize ? r.file_size_ - segment::kFooterSize : 0;
+    out.push_back(ReadProblem::OfKind(Severity::kDamage, r.path_, -1, static_cast<int64_t>(footer),
+                                      "index", r.index_problem_));
+  }
+  return out;
+}
+
+ReadProblem SegmentReader::BlockProblem(size_t i, const Status& failure) const {
+  return ReadProblem::OfKind(ReadProblem::Severity::kDamage, impl_->path_, static_cast<int64_t>(i),
+                             static_cast<int64_t>(impl_->blocks_[i].offset), "block",
+                             failure.message());
 }
 
 std::vector<size_t> SegmentReader::BlocksOverlapping(int64_t from_ms, int64_t to_ms) const {

@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "libkpi/format/record.h"
+#include "libkpi/format/store_layout.h"
 #include "libkpi/format/segment_format.h"
+#include "libkpi/read/read_problem.h"
 #include "libkpi/util/status.h"
 
 namespace kpi {
@@ -32,21 +34,43 @@ struct RecordView {
   std::string_view json;  // the whole line without '\n'
 };
 
+// A frame the forward scan of a damaged index skipped (segment.md §9):
+// `block` numbers the scanned frames in file order, skipped ones included.
+struct ScannedFrameProblem {
+  int64_t block;
+  uint64_t offset;
+  std::string message;
+};
+
 class SegmentReader {
  public:
   ~SegmentReader();
   SegmentReader(const SegmentReader&) = delete;
   SegmentReader& operator=(const SegmentReader&) = delete;
 
-  // Opens `path`. Fails with NotFound if the file is gone, Corruption only if
-  // nothing at all can be read (no header and no decodable frame).
+  // Opens `path` as a lone file. Fails with NotFound if the file is gone,
+  // Unsupported for a newer format; damage (even a file of which nothing is
+  // readable) is not an error but what header_damaged(), index_damaged(),
+  // scan_problems() and ReadBlock say.
   static Status Open(const std::string& path, std::unique_ptr<SegmentReader>* reader);
+  // The same for a file listed in a store under `key` (segment.md §3, §4):
+  // a header that disagrees with the key is damaged, and the key's hour
+  // bounds the records when the header is damaged.
+  static Status OpenListed(const std::string& path, const FileKey& key,
+                           std::unique_ptr<SegmentReader>* reader);
 
   const std::string& path() const;
   const segment::Header& header() const;
   bool header_damaged() const;
   std::string header_problem() const;  // why, with file and offset, when damaged
   bool index_damaged() const;       // blocks() came from a forward scan
+  const std::vector<ScannedFrameProblem>& scan_problems() const;
+  // The damage found by Open as report entries (segment.md §12): "header" at
+  // offset 0, each skipped scanned frame as "block", "index" at the offset
+  // where the footer was expected; in offset order.
+  ReadProblems OpenProblems() const;
+  // The report entry for a ReadBlock(i) failure: "block" at the block's offset.
+  ReadProblem BlockProblem(size_t i, const Status& failure) const;
   std::string index_problem() const;  // why, with offset, when damaged
   const std::vector<segment::BlockInfo>& blocks() const;
   uint64_t file_size() const;
@@ -71,9 +95,5 @@ class SegmentReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// Parses the two leading members of a canonical record line:
-// {"_id":"<id>","timestamp":<ms>,...}. Returns false if the line is not
-// canonical. Shared by the segment and WAL readers.
-bool ParseRecordPrefix(std::string_view json, std::string_view* id, int64_t* timestamp_ms);
 
 }  // namespace kpi

@@ -60,7 +60,7 @@ bool CompactedAway(const StoreLayout& layout, const FileKey& key) {
   for (const ListedFile& f : segments) {
     if (f.key.writer != kCompactWriterId) continue;
     std::unique_ptr<SegmentReader> reader;
-    if (!SegmentReader::Open(f.path, &reader).ok()) continue;
+    if (!SegmentReader::OpenListed(f.path, f.key, &reader).ok()) continue;
     const auto& superseded = reader->header().superseded;
     if (std::find(superseded.begin(), superseded.end(), name) != superseded.end()) return true;
   }
@@ -117,7 +117,7 @@ class SortedReadBack {
     const RecordPointer& p = pointers_[i];
     if (p.offset < start_ || p.frame_end() > start_ + buf_.size()) KPI_RETURN_IF_ERROR(Fill(i));
     const std::string_view frame(buf_.data() + (p.offset - start_), p.frame_end() - p.offset);
-    return wal::DecodeFrame(path_, p.offset, frame, record);
+    return wal::DecodeFrameAt(path_, p.offset, frame, record);
   }
 
  private:

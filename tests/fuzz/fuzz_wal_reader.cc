@@ -5,12 +5,14 @@
 // Each input is tried as it is and, when that changes it, with its header and
 // frame checksums recomputed: random bytes almost never pass a crc32c, and
 // the fixed copy lets mutations reach the length and payload handling.
-// Invariants: the valid prefix never exceeds the file, a scan that reports no
-// tail problem covered the whole file, and every scanned record reads back
-// identically by offset.
+// Invariants: the valid prefix never exceeds the file, problems are in file
+// order inside it, a scan that reports no tail problem covered the whole file
+// (resyncing past damaged frames, wal.md §5), and every scanned record reads
+// back identically by offset.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,9 @@ std::string WithWalChecksumsFixed(std::string data) {
   FixCrc(&data, 0, 44, 44);
   uint64_t offset = wal::kHeaderSize;
   while (offset + wal::kFrameHeaderSize <= data.size()) {
-    const uint32_t len = DecodeFixed32(data.data() + offset + 4);
-    const uint64_t end = offset + wal::kFrameHeaderSize + len;
-    if (len == 0 || len > wal::kMaxPayload || end > data.size()) break;
+    const uint64_t size = wal::DeclaredFrameSize(std::string_view(data).substr(offset));
+    const uint64_t end = offset + size;
+    if (size == 0 || end > data.size()) break;
     FixCrc(&data, offset + 4, end, offset);
     offset = end;
   }
@@ -72,8 +74,15 @@ void ScanOne(ScratchFile* file, const std::string& data) {
       &result);
   if (!s.ok()) return;
   FuzzCheck(result.file_bytes == data.size(), "file size misread");
-  FuzzCheck(result.valid_bytes >= wal::kHeaderSize && result.valid_bytes <= result.file_bytes,
+  FuzzCheck(result.valid_bytes >= std::min<uint64_t>(wal::kHeaderSize, result.file_bytes) &&
+                result.valid_bytes <= result.file_bytes,
             "valid prefix outside the file");
+  uint64_t last_offset = 0;
+  for (const wal::WalProblem& p : result.problems) {
+    FuzzCheck(p.offset <= result.file_bytes && p.offset >= last_offset,
+              "problems outside the file or out of file order");
+    last_offset = p.offset;
+  }
   FuzzCheck(result.records == scanned.size(), "record count differs from the callbacks");
   // Zeros past the valid prefix are kpid's prefill, not damage: no problem
   // reported, but then they must really be zeros.

@@ -164,9 +164,9 @@ dseg=$(ls "$D"/segments/2026/11/29/18/*.kpi.zst)
 printf '\xde\xad\xbe\xef' | dd of="$dseg" bs=1 seek=3000 conv=notrunc 2>/dev/null
 printf 'torn' >>"$(ls "$D"/wal/*.wal)"
 expect 3 "verify of a damaged store" -- "$KPICTL" --data-dir "$D" verify
-grep -q "^kpictl: damaged: $dseg: offset [0-9]*: block [0-9]*: " "$WORK/err" ||
+grep -q "^kpictl: damaged: $dseg: block [0-9]* at offset [0-9]*: block: " "$WORK/err" ||
   fail "verify: damage not reported with file and offset: $(cat "$WORK/err")"
-grep -q "^kpictl: warning: .*\.wal: offset [0-9]*: torn tail" "$WORK/err" ||
+grep -q "^kpictl: warning: .*\.wal: offset [0-9]*: torn: torn tail" "$WORK/err" ||
   fail "verify: torn WAL tail not reported as a warning: $(cat "$WORK/err")"
 grep -q " 1 damaged, 1 warnings$" "$WORK/out" || fail "verify: summary: $(cat "$WORK/out")"
 expect 3 "export of a damaged store" -- "$KPICTL" --data-dir "$D" export

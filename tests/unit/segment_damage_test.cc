@@ -80,12 +80,15 @@ TEST_CASE("a segment cut at any byte returns exactly its whole blocks") {
     INFO("truncated to " << len << " of " << s.bytes.size() << " bytes");
     test::WriteFileBytes(cut_path, s.bytes.substr(0, len));
     const test::ReadOutcome got = test::ReadEverything(cut_path);
-    if (len < s.header_size) {
-      REQUIRE(got.open.IsCorruption());
-      REQUIRE(NamesFileAndOffset(got.open.message(), cut_path));
+    REQUIRE(got.open.ok());  // segment.md §12: damage is reported, not an error
+    if (len < s.header_size) {  // no header, no index, no block
+      std::unique_ptr<SegmentReader> reader;
+      REQUIRE(SegmentReader::Open(cut_path, &reader).ok());
+      REQUIRE(reader->header_damaged());
+      REQUIRE(reader->index_damaged());
+      REQUIRE(got.lines.empty());
       continue;
     }
-    REQUIRE(got.open.ok());
     REQUIRE(got.block_errors.empty());
     REQUIRE(got.lines == s.LinesOfBlocksBefore(len));
     std::unique_ptr<SegmentReader> reader;
@@ -159,14 +162,20 @@ TEST_CASE("without an index, a flipped block is skipped and the scan goes on") {
   CHECK(test::ReadEverything(bad_path).lines == s.LinesWithout(1));
 }
 
-TEST_CASE("a file that is no segment at all is Corruption, not a crash") {
+TEST_CASE("a file that is no segment at all reads as a damaged header and index, not a crash") {
   test::TempDir dir;
   const std::string path = dir / "junk.kpi.zst";
   for (const std::string& junk : {std::string(), std::string(100, 'x'), std::string(5000, '\0'),
                                  std::string("KPIX", 4), std::string(30, '\xff') + "KPIX"}) {
     test::WriteFileBytes(path, junk);
-    const test::ReadOutcome got = test::ReadEverything(path);
-    CHECK(got.open.IsCorruption());
-    CHECK(NamesFileAndOffset(got.open.message(), path));
+    std::unique_ptr<SegmentReader> reader;
+    REQUIRE(SegmentReader::Open(path, &reader).ok());  // segment.md §12: reported, not an error
+    CHECK(reader->blocks().empty());
+    std::vector<std::string> kinds;
+    for (const ReadProblem& p : reader->OpenProblems()) {
+      CHECK(p.file == path);
+      kinds.push_back(p.ReportEntry().substr(0, p.ReportEntry().rfind(' ')));
+    }
+    CHECK(kinds == std::vector<std::string>{"damage header", "damage index"});
   }
 }

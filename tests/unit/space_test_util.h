@@ -54,9 +54,12 @@ inline std::string WriteSegment(const kpi::StoreLayout& layout, const std::strin
   return path;
 }
 
-// Creates a WAL <writer>-<seq> for `hour_ms` holding `records`.
+// Creates a WAL <writer>-<seq> for `hour_ms` holding `records`, in seq
+// order as kpid appends them (wal.md §3: seqs increase through a WAL).
 inline std::string WriteWal(const kpi::StoreLayout& layout, const std::string& writer,
-                            uint64_t seq, const std::vector<kpi::Record>& records) {
+                            uint64_t seq, std::vector<kpi::Record> records) {
+  std::sort(records.begin(), records.end(),
+            [](const kpi::Record& a, const kpi::Record& b) { return a.id.seq < b.id.seq; });
   REQUIRE(layout.CreateDirectories().ok());
   const kpi::FileKey key{kpi::HourStart(records.front().timestamp_ms), writer, seq};
   std::unique_ptr<kpi::wal::WalWriter> w;

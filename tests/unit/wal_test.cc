@@ -23,9 +23,10 @@ using testing::WriteWholeFile;
 
 const int64_t kHour = FromCivil(2026, 11, 29, 18);
 
-std::string Line(uint64_t seq, const std::string& extra = "") {
-  return "{\"_id\":\"a1-" + std::string(15, '0') + std::to_string(seq) +
-         "\",\"timestamp\":" + std::to_string(kHour) + extra + "}";
+// A record of writer a1 (seq < 16) at `ts`, padded with `pad` bytes.
+std::string Line(uint64_t seq, int64_t ts = kHour, size_t pad = 0) {
+  return "{\"_id\":\"a1-" + std::string(15, '0') + "0123456789abcdef"[seq] +
+         "\",\"timestamp\":" + std::to_string(ts) + ",\"pad\":\"" + std::string(pad, 'x') + "\"}";
 }
 
 struct Fixture {
@@ -40,7 +41,7 @@ struct Fixture {
     REQUIRE(wal::WalWriter::Create(layout, key, &w).ok());
     std::vector<uint64_t> ends{w->size()};
     for (int i = 0; i < n; ++i) {
-      REQUIRE(w->Append(kHour + i, 2 + i, Line(2 + i, std::string(i, 'x'))).ok());
+      REQUIRE(w->Append(kHour + i, 2 + i, Line(2 + i, kHour + i, i)).ok());
       ends.push_back(w->size());
     }
     REQUIRE(w->Sync().ok());
@@ -81,7 +82,7 @@ TEST_CASE("WAL records round-trip through ScanWal and ReadWalRecordAt") {
   for (int i = 0; i < 3; ++i) {
     REQUIRE(records[i].seq == 2u + i);
     REQUIRE(records[i].timestamp_ms == kHour + i);
-    REQUIRE(json[i] == Line(2 + i, std::string(i, 'x')));
+    REQUIRE(json[i] == Line(2 + i, kHour + i, i));
     wal::WalRecord again;
     std::string again_json;
     REQUIRE(wal::ReadWalRecordAt(fd, path, records[i].offset, &again, &again_json).ok());
@@ -106,6 +107,16 @@ TEST_CASE("AddFrame of parts writes the same bytes as Append of the joined line"
   REQUIRE(ReadWholeFile(g.layout.WalPath(g.key)) == appended);
 }
 
+// The kinds and offsets of a scan's problems, as wal.md §6 writes them.
+std::vector<std::string> Problems(const wal::WalScanResult& result) {
+  std::vector<std::string> out;
+  for (const wal::WalProblem& p : result.problems) {
+    out.push_back(std::string(p.damage() ? "damage " : "warning ") +
+                  wal::WalProblem::KindName(p.kind) + " offset=" + std::to_string(p.offset));
+  }
+  return out;
+}
+
 TEST_CASE("a WAL cut at every byte yields exactly the frames that are whole") {
   Fixture f;
   const std::vector<uint64_t> ends = f.WriteRecords(3);
@@ -114,94 +125,159 @@ TEST_CASE("a WAL cut at every byte yields exactly the frames that are whole") {
   for (size_t len = 0; len <= whole.size(); ++len) {
     WriteWholeFile(cut, whole.substr(0, len));
     wal::WalScanResult result;
-    const Status s = wal::ScanWal(cut, nullptr, &result);
-    if (len < wal::kHeaderSize) {
-      REQUIRE(s.IsCorruption());
+    REQUIRE(wal::ScanWal(cut, nullptr, &result).ok());
+    INFO("cut at " << len);
+    if (len < wal::kHeaderSize) {  // wal.md §2: never held a record; a warning
+      REQUIRE(result.records == 0);
+      REQUIRE(Problems(result) == std::vector<std::string>{"warning torn offset=0"});
       continue;
     }
-    REQUIRE(s.ok());
     size_t whole_frames = 0;
     while (whole_frames + 1 < ends.size() && ends[whole_frames + 1] <= len) ++whole_frames;
-    INFO("cut at " << len);
     REQUIRE(result.records == whole_frames);
     REQUIRE(result.valid_bytes == ends[whole_frames]);
     REQUIRE(result.file_bytes == len);
     REQUIRE(result.tail_problem.empty() == (len == ends[whole_frames]));
-  }
-}
-
-TEST_CASE("a frame with a bad checksum or length ends the valid prefix") {
-  Fixture f;
-  const std::vector<uint64_t> ends = f.WriteRecords(3);
-  const std::string path = f.layout.WalPath(f.key);
-  const std::string whole = ReadWholeFile(path);
-
-  SECTION("payload byte flipped") {
-    std::string damaged = whole;
-    damaged[ends[1] + wal::kFrameHeaderSize + 3] ^= 0x20;
-    WriteWholeFile(path, damaged);
-    wal::WalScanResult result;
-    REQUIRE(wal::ScanWal(path, nullptr, &result).ok());
-    REQUIRE(result.records == 1);
-    REQUIRE(result.valid_bytes == ends[1]);
-    REQUIRE(result.tail_problem.find("checksum") != std::string::npos);
-    REQUIRE(result.tail_problem.find(std::to_string(ends[1])) != std::string::npos);
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    wal::WalRecord r;
-    std::string json;
-    const Status s = wal::ReadWalRecordAt(fd, path, ends[1], &r, &json);
-    ::close(fd);
-    REQUIRE(s.IsCorruption());
-    REQUIRE(s.message().find(path) != std::string::npos);
-  }
-  SECTION("length zero or over 1 MiB") {
-    for (uint32_t bad : {0u, wal::kMaxPayload + 1}) {
-      std::string damaged = whole;
-      EncodeFixed32(&damaged[ends[2] + 4], bad);
-      WriteWholeFile(path, damaged);
-      wal::WalScanResult result;
-      REQUIRE(wal::ScanWal(path, nullptr, &result).ok());
-      REQUIRE(result.records == 2);
-      REQUIRE(result.tail_problem.find("length") != std::string::npos);
+    if (len != ends[whole_frames]) {
+      REQUIRE(Problems(result) ==
+              std::vector<std::string>{"warning torn offset=" + std::to_string(ends[whole_frames])});
     }
   }
 }
 
-TEST_CASE("a damaged WAL header is Corruption naming the file") {
+TEST_CASE("a damaged frame before a valid one is damage, and the scan resumes there") {
   Fixture f;
-  f.WriteRecords(1);
+  const std::vector<uint64_t> ends = f.WriteRecords(3);
+  const std::string path = f.layout.WalPath(f.key);
+  std::string damaged = ReadWholeFile(path);
+  damaged[ends[1] + wal::kFrameHeaderSize + 3] ^= 0x20;  // frame 1's payload
+  WriteWholeFile(path, damaged);
+  wal::WalScanResult result;
+  std::vector<std::string> json;
+  const auto records = f.Scan(&result, &json, path);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].seq == 2);
+  CHECK(records[1].seq == 4);
+  CHECK(result.valid_bytes == ends[3]);  // recovery keeps the frame after the damage
+  CHECK(result.tail_problem.empty());
+  CHECK(Problems(result) == std::vector<std::string>{"damage frame offset=" + std::to_string(ends[1])});
+  CHECK(result.problems[0].message.find("checksum") != std::string::npos);
+
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  wal::WalRecord r;
+  std::string line;
+  const Status s = wal::ReadWalRecordAt(fd, path, ends[1], &r, &line);
+  ::close(fd);
+  REQUIRE(s.IsCorruption());
+  REQUIRE(s.message().find(path) != std::string::npos);
+}
+
+TEST_CASE("a last frame with a length of zero or over 1 MiB is a torn tail") {
+  Fixture f;
+  const std::vector<uint64_t> ends = f.WriteRecords(3);
   const std::string path = f.layout.WalPath(f.key);
   const std::string whole = ReadWholeFile(path);
-  auto scan = [&](const std::string& bytes) {
-    WriteWholeFile(path, bytes);
+  for (uint32_t bad : {0u, wal::kMaxPayload + 1}) {
+    std::string damaged = whole;
+    EncodeFixed32(&damaged[ends[2] + 4], bad);
+    WriteWholeFile(path, damaged);
     wal::WalScanResult result;
-    return wal::ScanWal(path, nullptr, &result);
+    REQUIRE(wal::ScanWal(path, nullptr, &result).ok());
+    REQUIRE(result.records == 2);
+    REQUIRE(result.tail_problem.find("length") != std::string::npos);
+    REQUIRE(Problems(result) == std::vector<std::string>{"warning torn offset=" + std::to_string(ends[2])});
+  }
+}
+
+TEST_CASE("a frame whose record disagrees with it is skipped and reported; seqs must increase") {
+  Fixture f;
+  const std::string path = f.layout.WalPath(f.key);
+  std::unique_ptr<wal::WalWriter> w;
+  REQUIRE(wal::WalWriter::Create(f.layout, f.key, &w).ok());
+  std::vector<uint64_t> offsets;
+  auto append = [&](int64_t ts, uint64_t seq, const std::string& payload) {
+    offsets.push_back(w->size());
+    REQUIRE(w->Append(ts, seq, payload).ok());
+  };
+  append(kHour, 2, Line(2));
+  append(kHour + 1, 3, Line(3));                    // payload timestamp differs
+  append(kHour, 4, Line(5));                        // payload seq differs
+  append(kHour, 6, "not json at all");              // CRC-valid, no record prefix
+  append(kHour - 1, 7, Line(7, kHour - 1));         // outside the WAL's hour
+  append(kHour, 8, "{\"_id\":\"b2-0000000000000008\",\"timestamp\":" + std::to_string(kHour) + "}");
+  append(kHour, 9, Line(9));
+  append(kHour, 9, Line(9));                        // seq does not increase: still returned
+  REQUIRE(w->Close().ok());
+  wal::WalScanResult result;
+  std::vector<std::string> json;
+  const auto records = f.Scan(&result, &json, path);
+  REQUIRE(records.size() == 3);
+  CHECK(result.records == 3);
+  std::vector<std::string> expected;
+  for (size_t i : {1, 2, 3, 4, 5}) expected.push_back("damage record offset=" + std::to_string(offsets[i]));
+  expected.push_back("damage order offset=" + std::to_string(offsets[7]));
+  CHECK(Problems(result) == expected);
+  CHECK(result.valid_bytes == result.file_bytes);
+}
+
+TEST_CASE("a damaged WAL header is reported and its frames are still read under the name's key") {
+  Fixture f;
+  f.WriteRecords(2);
+  const std::string path = f.layout.WalPath(f.key);
+  const std::string whole = ReadWholeFile(path);
+  auto scan = [&](const std::string& bytes, wal::WalScanResult* result) {
+    WriteWholeFile(path, bytes);
+    return wal::ScanWal(path, nullptr, result);
+  };
+  auto header_damaged = [&](const std::string& bytes, const std::string& why) {
+    wal::WalScanResult result;
+    REQUIRE(scan(bytes, &result).ok());
+    CHECK(result.header_damaged);
+    CHECK(result.key == f.key);
+    CHECK(result.records == 2);
+    REQUIRE(Problems(result) == std::vector<std::string>{"damage header offset=0"});
+    CHECK(result.problems[0].message.find(why) != std::string::npos);
   };
   std::string bad_magic = whole;
   bad_magic[0] = 'X';
-  Status s = scan(bad_magic);
-  REQUIRE(s.IsCorruption());
-  REQUIRE(s.message().find(path) != std::string::npos);
-  REQUIRE(s.message().find("magic") != std::string::npos);
+  header_damaged(bad_magic, "magic");
 
   std::string bad_crc = whole;
   bad_crc[17] ^= 1;  // inside the seq
-  s = scan(bad_crc);
-  REQUIRE(s.IsCorruption());
-  REQUIRE(s.message().find("checksum") != std::string::npos);
-
-  std::string newer = whole;
-  EncodeFixed16(&newer[4], 2);
-  EncodeFixed32(&newer[44], crc32c::Value(newer.data(), 44));
-  REQUIRE(scan(newer).code() == Status::Code::kUnsupported);
+  header_damaged(bad_crc, "checksum");
 
   std::string flags = whole;
   EncodeFixed16(&flags[6], 1);
   EncodeFixed32(&flags[44], crc32c::Value(flags.data(), 44));
-  REQUIRE(scan(flags).IsCorruption());
+  header_damaged(flags, "flags");
+
+  std::string other_seq = whole;  // sound, but not the file's name
+  EncodeFixed64(&other_seq[16], 77);
+  EncodeFixed32(&other_seq[44], crc32c::Value(other_seq.data(), 44));
+  header_damaged(other_seq, "name");
+
+  std::string newer = whole;
+  EncodeFixed16(&newer[4], 2);
+  EncodeFixed32(&newer[44], crc32c::Value(newer.data(), 44));
+  wal::WalScanResult result;
+  REQUIRE(scan(newer, &result).code() == Status::Code::kUnsupported);
 
   wal::WalScanResult missing;
   REQUIRE(wal::ScanWal(f.dir.path() + "/missing.wal", nullptr, &missing).IsNotFound());
+}
+
+TEST_CASE("a lone WAL with a damaged header is read without writer or hour checks") {
+  Fixture f;
+  f.WriteRecords(2);
+  std::string bytes = ReadWholeFile(f.layout.WalPath(f.key));
+  bytes[9] ^= 1;  // the hour: the checksum fails
+  const std::string lone = f.dir.path() + "/copy.wal";
+  WriteWholeFile(lone, bytes);
+  wal::WalScanResult result;
+  REQUIRE(wal::ScanWal(lone, nullptr, &result).ok());
+  CHECK(result.records == 2);
+  CHECK(result.key.writer.empty());
+  CHECK(Problems(result) == std::vector<std::string>{"damage header offset=0"});
 }
 
 TEST_CASE("a prefilled WAL reads as its frames, its zeros are no damage, Close cuts them") {
@@ -223,6 +299,7 @@ TEST_CASE("a prefilled WAL reads as its frames, its zeros are no damage, Close c
   CHECK(live.valid_bytes == frames_end);
   CHECK(live.zero_tail);
   CHECK(live.tail_problem.empty());
+  CHECK(live.problems.empty());
 
   // A zero tail with one stray byte in it is damage again.
   std::string damaged = ReadWholeFile(path);
@@ -234,6 +311,7 @@ TEST_CASE("a prefilled WAL reads as its frames, its zeros are no damage, Close c
   f.Scan(&bad, &json, copy);
   CHECK_FALSE(bad.zero_tail);
   CHECK_FALSE(bad.tail_problem.empty());
+  CHECK(Problems(bad) == std::vector<std::string>{"warning torn offset=" + std::to_string(frames_end)});
 
   REQUIRE(w->Close().ok());
   CHECK(ReadWholeFile(path).size() == frames_end);
@@ -280,7 +358,7 @@ TEST_CASE("a write that runs out of space leaves no partial frame and the writer
   const uint64_t good = w->size();
 
   fault_fs.faults().append_no_space = true;
-  REQUIRE(w->Append(kHour, 3, Line(3, std::string(500, 'y'))).IsNoSpace());
+  REQUIRE(w->Append(kHour, 3, Line(3, kHour, 500)).IsNoSpace());
   REQUIRE(fault_fs.faults().appends_failed == 1);
   REQUIRE(w->size() == good);
   fault_fs.faults().append_no_space = false;
