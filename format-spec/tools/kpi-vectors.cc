@@ -1,126 +1,45 @@
-// kpi-vectors: writes the golden segment vectors of format-spec/vectors/
-// (format-spec/segment.md §10). Deterministic: the same kpi and libzstd
-// produce the same bytes, so tests can check that the writer still
-// reproduces them.
+// kpi-vectors: writes the golden vectors of format-spec/vectors/ (README
+// there): segments, damaged segments, write-ahead files (wal_vectors.cc) and
+// a small store. Deterministic: the same kpi and libzstd produce the same
+// bytes, so tests can check that the writers still reproduce them.
 //
 //   kpi-vectors --out format-spec/vectors
 //
-// Every vector comes with <name>.jsonl (the records a reader must return)
-// and <name>.expect (key=value lines: how it was written and what a reader
-// must report).
+// Every vector comes with <name>.jsonl (the records a reader must return, in
+// export order) and <name>.expect (key=value lines: how it was made, and the
+// report a reader must give, one problem= line per problem, segment.md §12).
 #include <CLI/CLI.hpp>
 #include <cstdint>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "format-spec/tools/vector_records.h"
+#include "format-spec/tools/wal_vectors.h"
 #include "libkpi/format/record.h"
-#include "libkpi/read/segment_reader.h"
 #include "libkpi/write/segment_writer.h"
-#include "libkpi/util/time_util.h"
 
+namespace kpi::vectors {
 namespace {
-
-using kpi::Record;
-using kpi::RecordId;
-using kpi::Status;
-
-const int64_t kHour = kpi::FromCivil(2026, 11, 29, 18);
-
-// A fixed 64-bit LCG (Knuth's MMIX constants): the vectors must not change
-// when a standard library's distributions do.
-class Lcg {
- public:
-  explicit Lcg(uint64_t seed) : state_(seed) {}
-  uint32_t Next(uint32_t bound) {
-    state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<uint32_t>(state_ >> 33) % bound;
-  }
-
- private:
-  uint64_t state_;
-};
-
-// One canonical record shaped like tests/fixtures/dialog-blob.json.
-std::string RecordJson(const RecordId& id, int64_t ts, Lcg& rng) {
-  static const char* kEvents[] = {"window.dom_loading",  "window.channel_established",
-                                  "screen.rp_info",      "xhr_complete.GET/wsapi/session_context",
-                                  "screen.authenticate", "user.can_interact",
-                                  "authenticate.enter_password", "generate_assertion",
-                                  "assertion_generated"};
-  static const char* kLangs[] = {"en-US", "de", "fr-FR", "pt_BR", "ja"};
-  static const char* kApis[] = {"watch_with_onready", "watch_without_onready", "get", "internal"};
-  std::string s = "{\"_id\":\"" + id.ToString() + "\",\"timestamp\":" + std::to_string(ts) +
-                  ",\"event_stream\":[";
-  const uint32_t events = 3 + rng.Next(9);
-  uint32_t offset = rng.Next(1000);
-  for (uint32_t e = 0; e < events; ++e) {
-    offset += rng.Next(3000);
-    s += (e ? ",[\"" : "[\"") + std::string(kEvents[rng.Next(9)]) + "\"," + std::to_string(offset);
-    if (rng.Next(3) == 0) s += "," + std::to_string(rng.Next(2000));
-    s += "]";
-  }
-  s += "],\"email_type\":\"" + std::string(rng.Next(2) ? "primary" : "secondary") +
-       "\",\"number_emails\":" + std::to_string(1 + rng.Next(4)) +
-       ",\"new_account\":" + (rng.Next(5) ? "false" : "true") + ",\"language\":\"" +
-       kLangs[rng.Next(5)] + "\",\"number_sites_logged_in\":" + std::to_string(rng.Next(6)) +
-       ",\"rp_api\":\"" + kApis[rng.Next(4)] + "\",\"screen_size\":{\"width\":" +
-       std::to_string(640 + 16 * rng.Next(80)) + ",\"height\":" +
-       std::to_string(480 + 16 * rng.Next(40)) + "},\"sample_rate\":1,\"user_agent\":" +
-       "{\"os\":\"Macintosh\",\"browser\":\"Firefox\",\"version\":" +
-       std::to_string(10 + rng.Next(20)) + "}}";
-  return s;
-}
-
-// `count` records of writer `writer`, seqs 1.., spread over `slots`
-// 10-minute timestamps of kHour, in order-key order.
-std::vector<Record> MakeRecords(const std::string& writer, int count, int slots, uint64_t seed) {
-  Lcg rng(seed);
-  std::vector<Record> records(count);
-  for (int i = 0; i < count; ++i) {
-    Record& r = records[i];
-    r.id = RecordId{writer, static_cast<uint64_t>(i + 1)};
-    r.timestamp_ms = kHour + static_cast<int64_t>(rng.Next(slots)) * 10 * kpi::kMsPerMinute;
-    r.json = RecordJson(r.id, r.timestamp_ms, rng);
-  }
-  std::stable_sort(records.begin(), records.end(), Record::OrderLess);
-  return records;
-}
 
 struct Vector {
   std::string name;
-  kpi::segment::Header header;
+  segment::Header header;
   size_t block_bytes = 0;
   std::vector<Record> records;
 };
 
-Status WriteSegment(const std::string& path, const Vector& v,
-                    std::vector<kpi::segment::BlockInfo>* blocks) {
-  kpi::SegmentWriterOptions options;
+Status WriteSegment(const std::string& path, const Vector& v, std::vector<segment::BlockInfo>* blocks) {
+  SegmentWriterOptions options;
   options.block_bytes = v.block_bytes;
   options.zstd_level = 3;
   options.sync = false;
-  kpi::SegmentWriter writer(path, v.header, options);
+  SegmentWriter writer(path, v.header, options);
   KPI_RETURN_IF_ERROR(writer.Open());
   for (const Record& r : v.records) KPI_RETURN_IF_ERROR(writer.Add(r));
   KPI_RETURN_IF_ERROR(writer.Finish());
   *blocks = writer.blocks();
   return Status::OK();
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-std::string Jsonl(const std::vector<Record>& records, size_t skip_from = 0, size_t skip_to = 0) {
-  std::string out;
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i >= skip_from && i < skip_to) continue;
-    out += records[i].json + "\n";
-  }
-  return out;
 }
 
 std::string WriterLines(const Vector& v) {
@@ -133,53 +52,72 @@ std::string WriterLines(const Vector& v) {
   return s + "\nblock_bytes=" + std::to_string(v.block_bytes) + "\nzstd_level=3\n";
 }
 
-Status WriteGood(const std::string& dir, const Vector& v,
-                 std::vector<kpi::segment::BlockInfo>* blocks) {
+Status WriteGood(const std::string& dir, const Vector& v, std::vector<segment::BlockInfo>* blocks) {
   const std::string base = dir + "/" + v.name;
   KPI_RETURN_IF_ERROR(WriteSegment(base + ".kpi.zst", v, blocks));
   WriteText(base + ".jsonl", Jsonl(v.records));
-  WriteText(base + ".expect", "source=writer\n" + WriterLines(v) +
-                                  "blocks=" + std::to_string(blocks->size()) +
-                                  "\nrecords=" + std::to_string(v.records.size()) +
-                                  "\nerror=none\n");
+  WriteText(base + ".expect", "source=writer\n" + WriterLines(v) + "blocks=" +
+                                  std::to_string(blocks->size()) + "\nrecords=" +
+                                  std::to_string(v.records.size()) + "\nproblem=none\n");
   return Status::OK();
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+// A damaged copy of multi-block: `how` says what was done to it (source=
+// and the key the test replays it with), `problems` the expected report.
+void WriteDamaged(const std::string& dir, const std::string& name, const std::string& bytes,
+                  const std::string& how, const std::string& jsonl, size_t blocks, size_t records,
+                  const std::vector<std::string>& problems) {
+  WriteText(dir + "/" + name + ".kpi.zst", bytes);
+  WriteText(dir + "/" + name + ".jsonl", jsonl);
+  std::string expect = how + "blocks=" + std::to_string(blocks) + "\nrecords=" + std::to_string(records) + "\n";
+  for (const std::string& p : problems) expect += "problem=" + p + "\n";
+  WriteText(dir + "/" + name + ".expect", expect);
 }
 
-// torn: multi-block cut in the middle of its index (a crash of a writer
-// that did not publish atomically, or a bad copy).
-void WriteTorn(const std::string& dir, const Vector& v, size_t block_count) {
-  const std::string good = ReadFile(dir + "/" + v.name + ".kpi.zst");
-  const size_t index_size = 24 + 64 * block_count;
-  const size_t cut = good.size() - index_size / 2;
-  WriteText(dir + "/torn.kpi.zst", good.substr(0, cut));
-  WriteText(dir + "/torn.jsonl", Jsonl(v.records));
-  WriteText(dir + "/torn.expect",
-            "source=" + v.name + ".kpi.zst truncated to " + std::to_string(cut) + " bytes\n" +
-                "truncate=" + std::to_string(cut) + "\nblocks=" + std::to_string(block_count) +
-                "\nrecords=" + std::to_string(v.records.size()) +
-                "\nerror=corruption index offset=" + std::to_string(cut - 16) + "\n");
-}
-
-// corrupt-block: one byte in the middle of block 1's compressed data flipped.
-void WriteCorrupt(const std::string& dir, const Vector& v,
-                  const std::vector<kpi::segment::BlockInfo>& blocks) {
-  std::string bytes = ReadFile(dir + "/" + v.name + ".kpi.zst");
-  const kpi::segment::BlockInfo& b = blocks.at(1);
-  const size_t at = b.offset + b.compressed_size / 2;
+std::string Flipped(std::string bytes, size_t at) {
   bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+  return bytes;
+}
+
+// The damaged vectors, all made from multi-block (§9):
+//   torn: cut in the middle of its index (a writer that did not publish
+//     atomically, or a bad copy);
+//   corrupt-block: one byte in the middle of block 1's zstd data flipped;
+//   header-damaged: one byte of the header's seq flipped (its crc32c fails):
+//     every block is still read through the index;
+//   header-and-footer: the header's skippable magic flipped and the file
+//     torn as above: a forward scan from the first zstd magic reads it all.
+void WriteDamagedVectors(const std::string& dir, const Vector& v,
+                         const std::vector<segment::BlockInfo>& blocks) {
+  const std::string good = ReadFile(dir + "/" + v.name + ".kpi.zst");
+  const std::string source = "source=" + v.name + ".kpi.zst";
+  const std::string all = Jsonl(v.records);
+  const size_t n = v.records.size();
+  const size_t cut = good.size() - (24 + 64 * blocks.size()) / 2;
+  const std::string index_at = " offset=" + std::to_string(cut - 16);
+  WriteDamaged(dir, "torn", good.substr(0, cut),
+               source + " truncated to " + std::to_string(cut) + " bytes\ntruncate=" +
+                   std::to_string(cut) + "\n",
+               all, blocks.size(), n, {"damage index" + index_at});
+
+  const segment::BlockInfo& b = blocks.at(1);
+  const size_t at = b.offset + b.compressed_size / 2;
   const size_t first = blocks[0].record_count;
-  WriteText(dir + "/corrupt-block.kpi.zst", bytes);
-  WriteText(dir + "/corrupt-block.jsonl", Jsonl(v.records, first, first + b.record_count));
-  WriteText(dir + "/corrupt-block.expect",
-            "source=" + v.name + ".kpi.zst with byte " + std::to_string(at) + " xor 0x01\n" +
-                "flip=" + std::to_string(at) + "\nblocks=" + std::to_string(blocks.size()) +
-                "\nrecords=" + std::to_string(v.records.size() - b.record_count) +
-                "\nerror=corruption block=1 offset=" + std::to_string(b.offset) + "\n");
+  WriteDamaged(dir, "corrupt-block", Flipped(good, at),
+               source + " with byte " + std::to_string(at) + " xor 0x01\nflip=" +
+                   std::to_string(at) + "\n",
+               Jsonl(v.records, first, first + b.record_count), blocks.size(), n - b.record_count,
+               {"damage block block=1 offset=" + std::to_string(b.offset)});
+
+  constexpr size_t kSeqByte = 24;  // header frame §3: the seq's low byte
+  WriteDamaged(dir, "header-damaged", Flipped(good, kSeqByte),
+               source + " with byte 24 xor 0x01\nflip=24\n", all, blocks.size(), n,
+               {"damage header offset=0"});
+
+  WriteDamaged(dir, "header-and-footer", Flipped(good, 0).substr(0, cut),
+               source + " with byte 0 xor 0x01, truncated to " + std::to_string(cut) +
+                   " bytes\nflip=0\ntruncate=" + std::to_string(cut) + "\n",
+               all, blocks.size(), n, {"damage header offset=0", "damage index" + index_at});
 }
 
 std::vector<Vector> GoodVectors() {
@@ -194,36 +132,38 @@ std::vector<Vector> GoodVectors() {
   multi.header.writer = "w7";
   multi.header.seq = 0x2a;
 
-  Vector compacted{"compacted", {}, 8 * 1024, MakeRecords("a1", 40, 6, 3)};
+  Vector compacted{"compacted", {}, 8 * 1024, CompactedRecords()};
   compacted.header.hour_ms = kHour;
-  compacted.header.writer = std::string(kpi::kCompactWriterId);
+  compacted.header.writer = std::string(kCompactWriterId);
   compacted.header.seq = 3;
-  compacted.header.flags = kpi::segment::kFlagCompacted;
-  compacted.header.superseded = {"a1-0000000000000001.kpi.zst", "a1-0000000000000002.kpi.zst"};
+  compacted.header.flags = segment::kFlagCompacted;
+  compacted.header.superseded = CompactedInputNames();
   return {three, multi, compacted};
 }
 
+Status WriteAll(const std::string& out_dir) {
+  for (const Vector& v : GoodVectors()) {
+    std::vector<segment::BlockInfo> blocks;
+    KPI_RETURN_IF_ERROR(WriteGood(out_dir, v, &blocks));
+    if (v.name == "multi-block") WriteDamagedVectors(out_dir, v, blocks);
+    std::cout << v.name << ": " << blocks.size() << " blocks, " << v.records.size() << " records\n";
+  }
+  KPI_RETURN_IF_ERROR(WriteWalVectors(out_dir));
+  return WriteStoreVector(out_dir);
+}
+
 }  // namespace
+}  // namespace kpi::vectors
 
 int main(int argc, char** argv) {
-  CLI::App app{"Writes kpi's golden segment vectors (format-spec/vectors)"};
+  CLI::App app{"Writes kpi's golden vectors (format-spec/vectors)"};
   std::string out_dir;
   app.add_option("--out", out_dir, "directory to write the vectors into")->required();
   CLI11_PARSE(app, argc, argv);
-
-  for (const Vector& v : GoodVectors()) {
-    std::vector<kpi::segment::BlockInfo> blocks;
-    const Status s = WriteGood(out_dir, v, &blocks);
-    if (!s.ok()) {
-      std::cerr << "kpi-vectors: " << s.ToString() << "\n";
-      return 1;
-    }
-    if (v.name == "multi-block") {
-      WriteTorn(out_dir, v, blocks.size());
-      WriteCorrupt(out_dir, v, blocks);
-    }
-    std::cout << v.name << ": " << blocks.size() << " blocks, " << v.records.size()
-              << " records\n";
+  const kpi::Status s = kpi::vectors::WriteAll(out_dir);
+  if (!s.ok()) {
+    std::cerr << "kpi-vectors: " << s.ToString() << "\n";
+    return 1;
   }
   return 0;
 }
