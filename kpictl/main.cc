@@ -21,7 +21,8 @@ void AddRangeArgument(CLI::App* sub, std::vector<std::string>* range) {
 void AddWhereOption(CLI::App* sub, std::vector<std::string>* where) {
   sub->add_option("--where", *where,
                   "keep records where FIELD OP VALUE holds (OP: = != >= <= > <), e.g. "
-                  "language=en-US, number_emails>=2; repeat to AND")
+                  "language=en-US, number_emails>=2, event_stream=assertion_generated (holds that "
+                  "event; != holds none); repeat to AND")
       ->allow_extra_args(false)
       ->type_name("CLAUSE");
 }
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
       {"ls", {"list segments and WALs with their state and sizes", kpictl::AddLsCommand}},
       {"scan", {"count records per hour or day", kpictl::AddScanCommand}},
       {"export", {"write records as JSON lines", kpictl::AddExportCommand}},
+      {"report", {"the KPIs of a range as tables, JSON or an HTML page; small cells withheld",
+                  kpictl::AddReportCommand}},
       {"sample", {"a reproducible uniform sample of records", kpictl::AddSampleCommand}},
       {"verify", {"check every checksum, index and block", kpictl::AddVerifyCommand}},
       {"tail", {"the newest records, optionally following new ones", kpictl::AddTailCommand}},

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "libkpi/read/json_member.h"
 #include "libkpi/util/json_line_parser.h"
 
 namespace kpi {
@@ -27,39 +28,15 @@ struct Clause {
   std::vector<std::string> path;  // "user_agent.os" → {"user_agent", "os"}
   Op op = Op::kEq;
   Literal value;
+  bool holds_event = false;  // event_stream=NAME / event_stream!=NAME
 };
 
-// A stored member reduced to what a clause compares.
-struct Scalar {
-  enum Kind { kMissing, kString, kNumber, kBool, kNull, kComposite } kind = kMissing;
-  std::string_view text;  // kString: unescaped; kComposite: raw JSON
-  double number = 0;
-  bool boolean = false;
-};
+constexpr std::string_view kEventStream = "event_stream";
+
+using Scalar = JsonMember;
 
 Status BadClause(const std::string& clause, const std::string& why) {
   return Status::InvalidArgument("--where '" + clause + "': " + why);
-}
-
-bool ValidFieldName(const std::string& name) {
-  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || (c == '.' && name[i - 1] != '.');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::vector<std::string> SplitPath(const std::string& name) {
-  std::vector<std::string> path;
-  size_t start = 0;
-  for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1) {
-    path.push_back(name.substr(start, dot - start));
-  }
-  path.push_back(name.substr(start));
-  return path;
 }
 
 Literal ParseLiteral(std::string text) {
@@ -106,15 +83,22 @@ Status ParseClause(const std::string& text, Clause* clause) {
       break;  // "=" or "=="
   }
   const std::string field = text.substr(0, p);
-  if (!ValidFieldName(field)) {
+  if (!IsMemberName(field)) {
     return BadClause(text, "field name '" + field +
                                "' is not a member name like language or "
                                "user_agent.os");
   }
-  clause->path = SplitPath(field);
+  clause->path = SplitMemberPath(field);
   clause->value = ParseLiteral(text.substr(value_at));
   const bool ordering = clause->op != Op::kEq && clause->op != Op::kNe;
   if (ordering && clause->value.text.empty()) return BadClause(text, "nothing to compare with");
+  if (field == kEventStream) {
+    if (ordering) return BadClause(text, "event_stream takes = or != an event name");
+    clause->holds_event = clause->value.text.empty() || clause->value.text.front() != '[';
+    if (clause->holds_event && clause->value.text.empty()) {
+      return BadClause(text, "no event name (e.g. event_stream=assertion_generated)");
+    }
+  }
   return Status::OK();
 }
 
@@ -164,54 +148,6 @@ bool Evaluate(const Clause& c, const Scalar& s) {
   return c.op == Op::kNe;  // incomparable or missing: only "!=" holds
 }
 
-Scalar ReadScalar(od::value value) {
-  Scalar s;
-  od::json_type type;
-  if (value.type().get(type) != simdjson::SUCCESS) return s;
-  switch (type) {
-    case od::json_type::string:
-      if (value.get_string().get(s.text) == simdjson::SUCCESS) s.kind = Scalar::kString;
-      break;
-    case od::json_type::number:
-      if (value.get_double().get(s.number) == simdjson::SUCCESS) s.kind = Scalar::kNumber;
-      break;
-    case od::json_type::boolean:
-      if (value.get_bool().get(s.boolean) == simdjson::SUCCESS) s.kind = Scalar::kBool;
-      break;
-    case od::json_type::null:
-      s.kind = Scalar::kNull;
-      break;
-    case od::json_type::array: {
-      od::array a;
-      if (value.get_array().get(a) == simdjson::SUCCESS &&
-          a.raw_json().get(s.text) == simdjson::SUCCESS) {
-        s.kind = Scalar::kComposite;
-      }
-      break;
-    }
-    case od::json_type::object: {
-      od::object o;
-      if (value.get_object().get(o) == simdjson::SUCCESS &&
-          o.raw_json().get(s.text) == simdjson::SUCCESS) {
-        s.kind = Scalar::kComposite;
-      }
-      break;
-    }
-  }
-  return s;
-}
-
-// Follows path[1..] below an object member.
-Scalar ReadNested(od::object object, const std::vector<std::string>& path) {
-  for (size_t i = 1; i < path.size(); ++i) {
-    od::value v;
-    if (object.find_field_unordered(path[i]).get(v) != simdjson::SUCCESS) return Scalar();
-    if (i + 1 == path.size()) return ReadScalar(v);
-    if (v.get_object().get(object) != simdjson::SUCCESS) return Scalar();
-  }
-  return Scalar();
-}
-
 }  // namespace
 
 struct RecordFilter::Rep {
@@ -220,26 +156,64 @@ struct RecordFilter::Rep {
   std::vector<bool> seen;  // per clause, reused
   size_t seen_count = 0;
 
+  std::vector<std::string_view> event_names;  // reused
+
   // Evaluates the clauses that start at member `key`; false as soon as one fails.
   bool EvaluateMember(std::string_view key, od::value value);
+  // The same for event_stream when a clause tests for an event name.
+  bool EvaluateEvents(od::value value);
 };
+
+bool RecordFilter::Rep::EvaluateEvents(od::value value) {
+  Scalar whole;
+  od::array events;
+  event_names.clear();
+  if (value.get_array().get(events) == simdjson::SUCCESS) {
+    if (events.raw_json().get(whole.text) == simdjson::SUCCESS) whole.kind = Scalar::kComposite;
+    if (events.reset().error() == simdjson::SUCCESS) {
+      for (auto item : events) {
+        od::array event;
+        std::string_view name;
+        if (item.get_array().get(event) != simdjson::SUCCESS) continue;
+        for (auto first : event) {
+          if (first.get_string().get(name) == simdjson::SUCCESS) event_names.push_back(name);
+          break;
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < clauses.size(); ++i) {
+    const Clause& c = clauses[i];
+    if (c.path[0] != kEventStream) continue;
+    if (!seen[i]) seen[i] = true, ++seen_count;
+    bool holds = false;
+    for (std::string_view name : event_names) holds |= name == c.value.text;
+    const bool ok = c.holds_event ? holds == (c.op == Op::kEq)
+                                  : Evaluate(c, c.path.size() == 1 ? whole : Scalar());
+    if (!ok) return false;
+  }
+  return true;
+}
 
 bool RecordFilter::Rep::EvaluateMember(std::string_view key, od::value value) {
   bool direct = false, nested = false;
   for (const Clause& c : clauses) {
     if (c.path[0] != key) continue;
+    if (c.holds_event) return EvaluateEvents(value);
     (c.path.size() == 1 ? direct : nested) = true;
   }
   if (!direct && !nested) return true;
   Scalar whole;
   od::object object;
   const bool is_object = nested && value.get_object().get(object) == simdjson::SUCCESS;
-  if (!nested) whole = ReadScalar(value);
+  if (!nested) whole = ReadJsonMember(value);
   for (size_t i = 0; i < clauses.size(); ++i) {
     const Clause& c = clauses[i];
     if (c.path[0] != key) continue;
     if (!seen[i]) seen[i] = true, ++seen_count;
-    if (c.path.size() > 1 && !Evaluate(c, is_object ? ReadNested(object, c.path) : Scalar())) {
+    const bool nested_clause = c.path.size() > 1;
+    if (nested_clause &&
+        !Evaluate(c, is_object ? ReadNestedJsonMember(object, c.path) : Scalar())) {
       return false;
     }
   }

@@ -11,6 +11,9 @@
 //   boolean  equal only to true/false; null only to null
 //   array or object: = and != compare the stored minimal JSON text
 // A missing member makes = and the ordering operators false and != true.
+// event_stream is special: event_stream=NAME holds when the record has an
+// event named NAME, event_stream!=NAME when it has none (a VALUE starting
+// with '[' still compares the whole array's JSON text).
 //
 // Evaluation uses simdjson On-Demand in one pass over the top-level members,
 // stopping as soon as a clause fails or every clause was seen. On generated

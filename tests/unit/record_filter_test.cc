@@ -133,3 +133,21 @@ TEST_CASE("an empty projection passes lines through; bad names are usage errors"
   std::string out;
   CHECK(p.Project("not json", &out).IsCorruption());
 }
+
+TEST_CASE("event_stream=NAME tests whether the record holds an event of that name") {
+  CHECK(Matches({"event_stream=screen.rp_info"}));
+  CHECK(Matches({"event_stream=xhr_complete.GET/x"}));
+  CHECK_FALSE(Matches({"event_stream=assertion_generated"}));
+  CHECK(Matches({"event_stream!=assertion_generated"}));
+  CHECK_FALSE(Matches({"event_stream!=screen.rp_info"}));
+  // Beside other clauses, in any order, and on a record without events.
+  CHECK(Matches({"language=en-US", "event_stream=screen.rp_info", "number_emails>=3"}));
+  CHECK_FALSE(Matches({"event_stream=screen.rp_info", "language=de"}));
+  const std::string no_events = R"({"_id":"a1-0000000000000008","timestamp":1,"language":"de"})";
+  CHECK_FALSE(Matches({"event_stream=screen.rp_info"}, no_events));
+  CHECK(Matches({"event_stream!=screen.rp_info"}, no_events));
+  // A '[' value still compares the whole array's JSON text.
+  CHECK(Matches({R"(event_stream=[["screen.rp_info",2721],["xhr_complete.GET/x",2723,294]])"}));
+  CHECK(ParseError({"event_stream>=x"}).find("= or !=") != std::string::npos);
+  CHECK(ParseError({"event_stream="}).find("no event name") != std::string::npos);
+}
