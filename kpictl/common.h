@@ -41,6 +41,7 @@ CommandMain AddTailCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddCompactCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddPurgeCommand(CLI::App* sub, const GlobalOptions& global);
 CommandMain AddShipCommand(CLI::App* sub, const GlobalOptions& global);
+CommandMain AddReportCommand(CLI::App* sub, const GlobalOptions& global);
 
 }  // namespace kpictl
 

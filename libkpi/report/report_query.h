@@ -1,0 +1,21 @@
+// BuildReport: runs a Query's records through a ReportAggregator, the one
+// streaming pass kpictl report and kpid's read API share.
+//
+// Damaged blocks are skipped and kept in `problems` (as export does); a
+// stored line that is not a JSON object is skipped with a warning. A store
+// failure ends it with that status.
+//
+// Thread-safety: runs on the calling thread; `query` must not be shared.
+#pragma once
+
+#include "libkpi/read/query.h"
+#include "libkpi/read/read_problem.h"
+#include "libkpi/report/report.h"
+#include "libkpi/report/report_spec.h"
+#include "libkpi/util/status.h"
+
+namespace kpi {
+
+Status BuildReport(Query* query, const ReportSpec& spec, Report* report, ReadProblems* problems);
+
+}  // namespace kpi
