@@ -9,6 +9,10 @@
 #include "libkpi/util/json_writer.h"
 #include "libkpi/util/log.h"
 #include "libkpi/read/record_stream.h"
+#include "libkpi/read/store_counts.h"
+#include "libkpi/report/report_html.h"
+#include "libkpi/report/report_json.h"
+#include "libkpi/report/report_query.h"
 #include "libkpi/util/secret.h"
 #include "libkpi/util/time_util.h"
 
@@ -17,6 +21,7 @@ namespace {
 
 constexpr const char* kReadPath = "/wsapi/interaction_data";
 constexpr const char* kCountPath = "/wsapi/interaction_data/count";
+constexpr const char* kReportPath = "/wsapi/report";
 constexpr size_t kChunkBytes = 64 << 10;
 
 Status ParseEnd(std::string_view text, const char* name, int64_t now_ms, int64_t* ms) {
@@ -77,6 +82,44 @@ std::string_view ParamOrEmpty(const httplib::Request& req, const char* name) {
 }
 
 }  // namespace
+
+Status ParseReportParams(const std::vector<std::pair<std::string, std::string>>& params,
+                         ReportSpec* spec, std::vector<std::string>* where, bool* html) {
+  *html = false;
+  for (const auto& [name, value] : params) {
+    if (name == "by") {
+      KPI_RETURN_IF_ERROR(ParseReportPeriod(value, &spec->period));
+    } else if (name == "group") {
+      KPI_RETURN_IF_ERROR(AddReportGroup(value, spec));
+    } else if (name == "where") {
+      where->push_back(value);
+    } else if (name == "success_event") {
+      spec->success_event = value;
+    } else if (name == "funnel") {
+      KPI_RETURN_IF_ERROR(ParseFunnel(value, &spec->funnel));
+    } else if (name == "min_count") {
+      uint64_t k = 0;
+      const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), k);
+      if (ec != std::errc() || ptr != value.data() + value.size() ||
+          k < ReportSpec::kDefaultMinCount) {
+        return Status::InvalidArgument("min_count: expected an integer of at least " +
+                                       std::to_string(ReportSpec::kDefaultMinCount) +
+                                       " (it can raise the minimum, never lower it)");
+      }
+      spec->min_count = k;
+    } else if (name == "format") {
+      if (value != "json" && value != "html") {
+        return Status::InvalidArgument("format: expected json or html");
+      }
+      *html = value == "html";
+    } else if (name != "start" && name != "end") {
+      return Status::InvalidArgument("unknown parameter '" + name +
+                                     "' (start, end, by, group, where, success_event, funnel, "
+                                     "min_count, format)");
+    }
+  }
+  return spec->Validate();
+}
 
 Status ParseReadQuery(std::string_view start, std::string_view end, std::string_view limit,
                       std::string_view cursor, int64_t now_ms, ReadQuery* query) {
@@ -152,21 +195,44 @@ void ReadApi::AddRoutes(httplib::Server* server) const {
   server->Get(kCountPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
     ReadQuery query;
     if (!prepare(req, res, false, &query)) return;
-    StreamOptions options;
-    options.data_dirs = {data_dir_};
-    options.range = query.range;
-    RecordStream stream(std::move(options));
-    uint64_t count = 0;
-    while (stream.Next()) ++count;
-    if (!stream.status().ok()) {
-      LogWarn("read API count failed: " + stream.status().ToString());
-      return AnswerError(res, 503, "io_error", stream.status().ToString());
+    std::vector<PeriodCount> hours;
+    ReadProblems problems;
+    const Status s = CountByHour({data_dir_}, query.range, &hours, &problems);
+    if (!s.ok()) {
+      LogWarn("read API count failed: " + s.ToString());
+      return AnswerError(res, 503, "io_error", s.ToString());
     }
+    uint64_t count = 0;
+    for (const PeriodCount& hour : hours) count += hour.records;
     std::string body = "{";
     AppendJsonKey(&body, "count");
     AppendJsonUint(&body, count);
     body += '}';
     res.set_content(body, "application/json");
+  });
+  server->Get(kReportPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
+    ReadQuery read_query;
+    if (!prepare(req, res, false, &read_query)) return;
+    std::vector<std::pair<std::string, std::string>> params(req.params.begin(), req.params.end());
+    ReportSpec spec;
+    QueryArgs args;
+    bool html = false;
+    Query query;
+    Status s = ParseReportParams(params, &spec, &args.where, &html);
+    if (s.ok()) s = RecordFilter::Parse(args.where, &query.filter);
+    if (!s.ok()) return AnswerError(res, 400, "bad_request", s.message());
+    query.data_dirs = {data_dir_};
+    query.range = read_query.range;
+    Report report;
+    ReadProblems problems;
+    s = BuildReport(&query, spec, &report, &problems);
+    if (!s.ok()) {
+      LogWarn("read API report failed: " + s.ToString());
+      return AnswerError(res, 503, "io_error", s.ToString());
+    }
+    if (AnyDamage(problems)) LogWarn("read API report skipped damaged blocks");
+    html ? res.set_content(RenderReportHtml(report), "text/html; charset=utf-8")
+         : res.set_content(RenderReportJson(report), "application/json");
   });
 }
 

@@ -8,7 +8,16 @@
 //       {"next_cursor":"..."}: pass it as `cursor` to read on from exactly
 //       after the last record returned. If the store fails mid-answer the
 //       last line is {"error":...,"reason":...}.
-//   GET /wsapi/interaction_data/count?start=&end=   {"count":N}
+//   GET /wsapi/interaction_data/count?start=&end=   {"count":N}, from the
+//       segment indexes (libkpi/read/store_counts.h): only blocks straddling
+//       an end of the range and WALs are read.
+//   GET /wsapi/report?start=&end=&by=&group=&where=&success_event=&funnel=
+//       &min_count=&format=json|html
+//       the KPI report of kpictl report (libkpi/report/), JSON by default or
+//       the self-contained HTML page: aggregates with cells of fewer than
+//       min_count records withheld, so a dashboard can show it without raw
+//       data. min_count can raise the minimum of 10, never lower it; group
+//       and where repeat.
 //
 // start and end take the forms of kpictl ranges (time_range.h: ISO 8601,
 // Unix ms, -7d, today); either may be left out. Every request needs
@@ -22,8 +31,11 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "libkpi/read/read_cursor.h"
+#include "libkpi/report/report_spec.h"
 #include "libkpi/util/status.h"
 #include "libkpi/util/time_range.h"
 
@@ -47,6 +59,12 @@ struct ReadQuery {
 // the parameter and what it accepts.
 Status ParseReadQuery(std::string_view start, std::string_view end, std::string_view limit,
                       std::string_view cursor, int64_t now_ms, ReadQuery* query);
+
+// Parses the report route's parameters (in request order) into `spec`,
+// the --where clauses into `where`, and format=html into `html`.
+// InvalidArgument names the parameter.
+Status ParseReportParams(const std::vector<std::pair<std::string, std::string>>& params,
+                         ReportSpec* spec, std::vector<std::string>* where, bool* html);
 
 class ReadApi {
  public:

@@ -49,3 +49,32 @@ TEST_CASE("query parameters: ranges, limits, cursor") {
   CHECK(ParseReadQuery("x", "", "", "", now, &bad).message().find("start") == 0);
   CHECK_FALSE(ParseReadQuery("2014-01-01", "2013-01-01", "", "", now, &bad).ok());
 }
+
+TEST_CASE("report parameters: period, groups, funnel, where, format; K only rises") {
+  kpi::ReportSpec spec;
+  std::vector<std::string> where;
+  bool html = false;
+  REQUIRE(kpi::ParseReportParams({{"start", "-7d"}, {"by", "week"}, {"group", "language"},
+                                  {"group", "user_agent.os"}, {"where", "event_stream=x"},
+                                  {"funnel", "a,b"}, {"success_event", "b"}, {"min_count", "25"},
+                                  {"format", "html"}},
+                                 &spec, &where, &html)
+              .ok());
+  CHECK(spec.period == kpi::ReportPeriod::kWeek);
+  REQUIRE(spec.groups.size() == 2);
+  CHECK(spec.groups[1].field == "user_agent.os");
+  CHECK(spec.funnel == std::vector<std::string>{"a", "b"});
+  CHECK(spec.success_event == "b");
+  CHECK(spec.min_count == 25);
+  CHECK(where == std::vector<std::string>{"event_stream=x"});
+  CHECK(html);
+  kpi::ReportSpec other;
+  CHECK(kpi::ParseReportParams({{"min_count", "9"}}, &other, &where, &html).message().find(
+            "never lower") != std::string::npos);
+  CHECK(kpi::ParseReportParams({{"format", "csv"}}, &other, &where, &html).message().find(
+            "format") == 0);
+  CHECK(kpi::ParseReportParams({{"limit", "3"}}, &other, &where, &html).message().find(
+            "unknown parameter 'limit'") == 0);
+  CHECK(kpi::ParseReportParams({{"by", "month"}}, &other, &where, &html).message().find(
+            "period") == 0);
+}
