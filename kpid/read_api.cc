@@ -148,6 +148,35 @@ Status ParseReadQuery(std::string_view start, std::string_view end, std::string_
   return Status::OK();
 }
 
+namespace {
+
+// Answers GET /wsapi/report for `range` (already authenticated).
+void ServeReport(const std::string& data_dir, const httplib::Request& req, const TimeRange& range,
+                 httplib::Response& res) {
+  std::vector<std::pair<std::string, std::string>> params(req.params.begin(), req.params.end());
+  ReportSpec spec;
+  std::vector<std::string> where;
+  bool html = false;
+  Query query;
+  Status s = ParseReportParams(params, &spec, &where, &html);
+  if (s.ok()) s = RecordFilter::Parse(where, &query.filter);
+  if (!s.ok()) return AnswerError(res, 400, "bad_request", s.message());
+  query.data_dirs = {data_dir};
+  query.range = range;
+  Report report;
+  ReadProblems problems;
+  s = BuildReport(&query, spec, &report, &problems);
+  if (!s.ok()) {
+    LogWarn("read API report failed: " + s.ToString());
+    return AnswerError(res, 503, "io_error", s.ToString());
+  }
+  if (AnyDamage(problems)) LogWarn("read API report skipped damaged blocks");
+  html ? res.set_content(RenderReportHtml(report), "text/html; charset=utf-8")
+       : res.set_content(RenderReportJson(report), "application/json");
+}
+
+}  // namespace
+
 ReadApi::ReadApi(std::string data_dir, std::string token)
     : data_dir_(std::move(data_dir)), token_(std::move(token)) {}
 
@@ -211,28 +240,8 @@ void ReadApi::AddRoutes(httplib::Server* server) const {
     res.set_content(body, "application/json");
   });
   server->Get(kReportPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
-    ReadQuery read_query;
-    if (!prepare(req, res, false, &read_query)) return;
-    std::vector<std::pair<std::string, std::string>> params(req.params.begin(), req.params.end());
-    ReportSpec spec;
-    QueryArgs args;
-    bool html = false;
-    Query query;
-    Status s = ParseReportParams(params, &spec, &args.where, &html);
-    if (s.ok()) s = RecordFilter::Parse(args.where, &query.filter);
-    if (!s.ok()) return AnswerError(res, 400, "bad_request", s.message());
-    query.data_dirs = {data_dir_};
-    query.range = read_query.range;
-    Report report;
-    ReadProblems problems;
-    s = BuildReport(&query, spec, &report, &problems);
-    if (!s.ok()) {
-      LogWarn("read API report failed: " + s.ToString());
-      return AnswerError(res, 503, "io_error", s.ToString());
-    }
-    if (AnyDamage(problems)) LogWarn("read API report skipped damaged blocks");
-    html ? res.set_content(RenderReportHtml(report), "text/html; charset=utf-8")
-         : res.set_content(RenderReportJson(report), "application/json");
+    ReadQuery query;
+    if (prepare(req, res, false, &query)) ServeReport(data_dir_, req, query.range, res);
   });
 }
 
