@@ -51,11 +51,8 @@ CellFigures ReportAggregator::Accumulator::Close() const {
 }
 
 ReportAggregator::ReportAggregator(ReportSpec spec, int64_t range_from_ms, int64_t range_to_ms)
-    : parser_(report_.spec) {
-  report_.spec = std::move(spec);
-  report_.range_from_ms = range_from_ms;
-  report_.range_to_ms = range_to_ms;
-  report_.keys.push_back(ReportKey{});  // key 0: every use
+    : report_{std::move(spec), range_from_ms, range_to_ms, {ReportKey{}}, {}, 0},  // key 0: every use
+      parser_(report_.spec) {
   key_index_.resize(report_.spec.groups.size());
 }
 

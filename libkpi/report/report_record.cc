@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "libkpi/read/json_member.h"
+#include "libkpi/util/json_writer.h"
 
 namespace kpi {
 namespace {
@@ -42,32 +43,28 @@ void ReportRecord::Reset(size_t groups) {
 
 namespace {
 
-// Reads event_stream: the success event's first offset and the funnel steps.
-void ReadEvents(od::value value, const ReportSpec& spec, ReportRecord* record) {
+// Reads event_stream: the success event's first offset and the funnel
+// steps. Names are compared in their stored (escaped) spelling, so no name
+// is unescaped, and an offset is parsed only for the success event.
+void ReadEvents(od::value value, const EscapedEvents& targets, ReportRecord* record) {
   od::array events;
   if (value.get_array().get(events) != simdjson::SUCCESS) return;
   for (auto item : events) {
     od::array event;
     if (item.get_array().get(event) != simdjson::SUCCESS) continue;
-    std::string_view name;
-    int64_t offset = 0;
-    int index = 0;
-    for (auto element : event) {
-      if (index == 0 && element.get_string().get(name) != simdjson::SUCCESS) break;
-      if (index == 1) {
-        double d = 0;
-        if (element.get_double().get(d) == simdjson::SUCCESS) offset = std::llround(d);
-        break;
-      }
-      ++index;
-    }
-    if (name.empty()) continue;
-    if (!record->success && name == spec.success_event) {
+    auto element = event.begin();
+    if (element == event.end()) continue;
+    od::raw_json_string name;
+    if ((*element).get_raw_json_string().get(name) != simdjson::SUCCESS) continue;
+    if (!record->success && name.unsafe_is_equal(targets.success)) {
       record->success = true;
-      record->success_offset_ms = offset;
+      double offset = 0;
+      if (++element != event.end() && (*element).get_double().get(offset) == simdjson::SUCCESS) {
+        record->success_offset_ms = std::llround(offset);
+      }
     }
-    for (size_t i = 0; i < spec.funnel.size(); ++i) {
-      if (name == spec.funnel[i]) record->funnel_reached |= 1u << i;
+    for (size_t i = 0; i < targets.funnel.size(); ++i) {
+      if (name.unsafe_is_equal(targets.funnel[i])) record->funnel_reached |= 1u << i;
     }
   }
 }
@@ -75,6 +72,11 @@ void ReadEvents(od::value value, const ReportSpec& spec, ReportRecord* record) {
 std::string Labelled(const GroupSpec& group, std::string_view label) {
   const auto alias = group.aliases.find(std::string(label));
   return alias == group.aliases.end() ? std::string(label) : alias->second;
+}
+
+bool IsKnown(std::string_view key) {
+  return key == "sample_rate" || key == "new_account" || key == "email_type" ||
+         key == "number_emails" || key == "number_sites_logged_in";
 }
 
 void ReadKnown(std::string_view key, const Scalar& s, ReportRecord* r) {
@@ -93,6 +95,16 @@ void ReadKnown(std::string_view key, const Scalar& s, ReportRecord* r) {
 
 }  // namespace
 
+ReportRecordParser::ReportRecordParser(const ReportSpec& spec) : spec_(spec) {
+  auto escaped = [](const std::string& name) {
+    std::string quoted;
+    AppendJsonString(&quoted, name);
+    return quoted.substr(1, quoted.size() - 2);
+  };
+  targets_.success = escaped(spec.success_event);
+  for (const std::string& step : spec.funnel) targets_.funnel.push_back(escaped(step));
+}
+
 Status ReportRecordParser::Parse(std::string_view json, ReportRecord* record) {
   record->Reset(spec_.groups.size());
   od::document doc;
@@ -109,7 +121,7 @@ Status ReportRecordParser::Parse(std::string_view json, ReportRecord* record) {
       return Status::Corruption("record has an unreadable member name");
     }
     if (key == "event_stream") {
-      ReadEvents(field.value(), spec_, record);
+      ReadEvents(field.value(), targets_, record);
       continue;
     }
     bool nested = false;
@@ -131,6 +143,9 @@ Status ReportRecordParser::Parse(std::string_view json, ReportRecord* record) {
       }
       continue;
     }
+    bool direct = IsKnown(key);
+    for (const GroupSpec& g : spec_.groups) direct |= g.path.size() == 1 && g.field == key;
+    if (!direct) continue;  // skipped unread
     const Scalar s = ReadJsonMember(field.value());
     ReadKnown(key, s, record);
     for (size_t i = 0; i < spec_.groups.size(); ++i) {

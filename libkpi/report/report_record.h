@@ -42,9 +42,16 @@ struct ReportRecord {
   void Reset(size_t groups);
 };
 
+// Event names as stored lines spell them (JSON-escaped, without quotes).
+struct EscapedEvents {
+  std::string success;
+  std::vector<std::string> funnel;
+};
+
 class ReportRecordParser {
  public:
-  explicit ReportRecordParser(const ReportSpec& spec) : spec_(spec) {}
+  // `spec` must outlive the parser; its event names are read now.
+  explicit ReportRecordParser(const ReportSpec& spec);
 
   // Corruption when the line is not a JSON object (a stored line always is).
   Status Parse(std::string_view json, ReportRecord* record);
@@ -54,6 +61,7 @@ class ReportRecordParser {
 
  private:
   const ReportSpec& spec_;
+  EscapedEvents targets_;
   JsonLineParser parser_;
 };
 
