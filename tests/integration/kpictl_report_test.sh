@@ -46,11 +46,12 @@ done
 RANGE=(2026-11-26 2026-11-30)
 "$KPICTL" --data-dir "$DATA" export "${RANGE[@]}" >"$WORK/all.jsonl" || fail "export"
 [ "$(wc -l <"$WORK/all.jsonl")" = 2419 ] || fail "export holds $(wc -l <"$WORK/all.jsonl") records"
-run_check() {  # run_check NAME EXPORT_ARGS -- REPORT_ARGS -- CHECK_ARGS
+# kpictl-vs-export NAME EXPORT_ARGS -- report REPORT_ARGS -- CHECK_ARGS
+kpictl-vs-export() {
   local name=$1 export_args=() report_args=() check_args=()
   shift
   while [ "$1" != -- ]; do export_args+=("$1"); shift; done
-  shift
+  shift 2  # -- report
   while [ "$1" != -- ]; do report_args+=("$1"); shift; done
   shift
   check_args=("$@")
@@ -62,7 +63,7 @@ run_check() {  # run_check NAME EXPORT_ARGS -- REPORT_ARGS -- CHECK_ARGS
     fail "$name: the report differs from the export"
 }
 ALIAS='user_agent.os:Windows NT 6.1=Windows 7'
-run_check daily -- --by day --group language --group user_agent.os --group screen_class \
+kpictl-vs-export daily -- report --by day --group language --group user_agent.os --group screen_class \
   --alias "$ALIAS" --group rp_api --values rp_api=get,stateless --min-count 10 \
   -- --alias "$ALIAS" --values rp_api=get,stateless --withheld language=eo
 grep -q '"value":"Windows 7"' "$WORK/daily.json" || fail "the alias was not applied"
@@ -74,19 +75,19 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1]));
 la=[c for c in r["total"]["groups"]["language"] if c["value"]=="la"][0]
 assert la=={"value":"la","suppressed":True}, la' "$WORK/daily.json" ||
   fail "Latin must be withheld beside Esperanto"
-run_check latin --where language=la -- --where language=la --group language --
+kpictl-vs-export latin --where language=la -- report --where language=la --group language --
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]));
 la=r["total"]["groups"]["language"][0]
 assert not la["suppressed"] and la["records"]==10 and la["uses"]==10, la' "$WORK/latin.json" ||
   fail "the 10 Latin uses (K = 10) must show"
-run_check hourly -- --by hour --group language --min-count 5 \
+kpictl-vs-export hourly -- report --by hour --group language --min-count 5 \
   --success-event screen.rp_info --funnel screen.authenticate,picker,screen.set_password --
-run_check weekly -- --by week --group new_account --group user_agent.browser -- 
-run_check succeeded --where event_stream=assertion_generated -- \
+kpictl-vs-export weekly -- report --by week --group new_account --group user_agent.browser -- 
+kpictl-vs-export succeeded --where event_stream=assertion_generated -- report \
   --where event_stream=assertion_generated --group email_type -- 
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["total"]["all"];
 assert a["success_rate"]==1, a' "$WORK/succeeded.json" || fail "--where event_stream= in report"
-run_check abandoned --where event_stream!=assertion_generated -- \
+kpictl-vs-export abandoned --where event_stream!=assertion_generated -- report \
   --where event_stream!=assertion_generated -- 
 
 # Config keys: kpictl --config FILE with a [report] section.
