@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "libkpi/util/hex.h"
 #include "kpictl/common.h"
 #include "kpictl/text_table.h"
 #include "libkpi/env/output_sink.h"
@@ -100,12 +101,6 @@ std::string Ratio(const StoreFileInfo& f) {
   return buf;
 }
 
-std::string SeqHex(uint64_t seq) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(seq));
-  return buf;
-}
-
 }  // namespace
 
 Status ListStoreFiles(const std::vector<std::string>& data_dirs, const TimeRange& range,
@@ -144,7 +139,7 @@ std::string FormatLs(const std::vector<StoreFileInfo>& files, bool json) {
       JsonLineBuilder(&out)
           .Str("hour", FormatHour(f.key.hour_ms))
           .Str("writer", f.key.writer)
-          .Str("seq", SeqHex(f.key.seq))
+          .Str("seq", Hex16(f.key.seq))
           .Str("state", f.state)
           .Uint("records", f.records)
           .Uint("bytes", f.bytes)
@@ -160,7 +155,7 @@ std::string FormatLs(const std::vector<StoreFileInfo>& files, bool json) {
                   "LLLLRRRRL");
   StoreFileInfo total;
   for (const StoreFileInfo& f : files) {
-    table.AddRow({FormatHour(f.key.hour_ms), f.key.writer, SeqHex(f.key.seq), f.state,
+    table.AddRow({FormatHour(f.key.hour_ms), f.key.writer, Hex16(f.key.seq), f.state,
                   std::to_string(f.records), FormatSize(f.bytes), FormatSize(f.raw_bytes), Ratio(f),
                   f.path});
     const bool counted = f.state != "superseded" && f.state != "sealed-wal";

@@ -68,11 +68,26 @@ Status ParsePurgeArgs(const PurgeArgs& args, int64_t now_ms, PurgeOptions* optio
   return Status::OK();
 }
 
+// The flag that sets each limit, as the user typed it.
+const char* FlagFor(PurgeLimit limit) {
+  switch (limit) {
+    case PurgeLimit::kBefore:
+      return "--before";
+    case PurgeLimit::kRange:
+      return "range";
+    case PurgeLimit::kMaxBytes:
+      return "--max-bytes";
+    case PurgeLimit::kKeepFree:
+      return "--keep-free";
+  }
+  return "limit";
+}
+
 std::string UnitLine(const PurgeUnit& u, bool dry_run, bool several_dirs) {
   std::string line = std::string(dry_run ? "would remove " : "removed ") + FormatHour(u.hour_ms) +
                      "  " + std::to_string(u.segments.size()) + " segments";
   if (!u.wals.empty()) line += "  " + std::to_string(u.wals.size()) + " WALs";
-  line += "  " + FormatSize(u.bytes) + "  (" + u.why + ")";
+  line += "  " + FormatSize(u.bytes) + "  (" + FlagFor(u.limit) + ")";
   if (several_dirs) line += "  " + u.data_dir;
   return line;
 }
@@ -96,7 +111,10 @@ int RunPurge(const PurgeArgs& args) {
                 FormatSize(result.store_bytes_before).c_str());
     std::fflush(stdout);
     if (!args.query.quiet) {
-      for (const std::string& line : result.unmet) PrintNote("not met: " + line);
+      for (const PurgeResult::Unmet& u : result.unmet) {
+        PrintNote(std::string("not met: ") + FlagFor(u.limit) + " " + FormatSize(u.goal_bytes) +
+                  ": " + u.detail);
+      }
     }
   }
   return ReportAndExit(s, {}, args.query.quiet);

@@ -2,11 +2,12 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
-#include <sys/statvfs.h>
 
 #include <chrono>
 #include <random>
 
+#include "libkpi/util/random.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/log.h"
 #include "kpid/privacy_routes.h"
 #include "kpid/read_api.h"
@@ -87,16 +88,15 @@ void SetJson(httplib::Response& res, int status, std::string body) {
 uint64_t NextSampleSeed() {
   thread_local uint64_t state = (static_cast<uint64_t>(std::random_device{}()) << 32) ^
                                 std::random_device{}();
-  state += 0x9e3779b97f4a7c15ull;
-  return state;
+  return SplitMix64(&state);
 }
 
 }  // namespace
 
 int64_t FreeDiskBytes(const std::string& path) {
-  struct statvfs st;
-  if (::statvfs(path.c_str(), &st) != 0) return -1;
-  return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+  DiskSpace space;
+  if (!FileSystem::Default()->GetDiskSpace(path, &space).ok()) return -1;
+  return static_cast<int64_t>(space.free_bytes);
 }
 
 HttpServer::HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,

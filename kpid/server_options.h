@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "libkpi/format/segment_format.h"
 #include "libkpi/ingest/ingest_service.h"
 #include "libkpi/space/retention.h"
 #include "libkpi/write/committer.h"
@@ -72,12 +73,12 @@ struct ServerOptions {
 
   // Durability (CommitterOptions).
   SyncMode sync = SyncMode::kBatch;
-  int64_t commit_window_ms = 2;
-  size_t queue_max = 20000;
+  int64_t commit_window_ms = CommitterOptions().commit_window_us / 1000;
+  size_t queue_max = CommitterOptions().max_queue_records;
   int64_t seal_grace_ms = 5 * 60 * 1000;
   uint64_t wal_max_bytes = 64ull << 20;
   int zstd_level = 3;
-  uint64_t block_size = 1 << 20;
+  uint64_t block_size = segment::kDefaultBlockBytes;
   uint64_t min_free_bytes = 256ull << 20;
 
   // Retention (applied by the retention task; 0 = keep everything, which

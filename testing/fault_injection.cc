@@ -108,12 +108,12 @@ bool FaultInjectingFileSystem::ShouldFail(FsOp op, const std::string& path, Faul
   return false;
 }
 
-Status FaultInjectingFileSystem::NewWritableFile(const std::string& path, bool exclusive,
+Status FaultInjectingFileSystem::NewWritableFile(const std::string& path, bool exclusive, uint32_t mode,
                                                  std::unique_ptr<WritableFile>* file) {
   FaultSpec fault;
   if (ShouldFail(FsOp::kCreate, path, &fault)) return Injected(fault, FsOp::kCreate, path);
   std::unique_ptr<WritableFile> base;
-  KPI_RETURN_IF_ERROR(base_->NewWritableFile(path, exclusive, &base));
+  KPI_RETURN_IF_ERROR(base_->NewWritableFile(path, exclusive, mode, &base));
   *file = std::make_unique<FaultInjectingFile>(this, path, std::move(base));
   return Status::OK();
 }

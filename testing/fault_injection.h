@@ -67,7 +67,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   uint64_t faults_injected() const;
   uint64_t calls(FsOp op) const;  // every call seen, failed or not
 
-  Status NewWritableFile(const std::string& path, bool exclusive,
+  Status NewWritableFile(const std::string& path, bool exclusive, uint32_t mode,
                          std::unique_ptr<WritableFile>* file) override;
   Status NewAppendableFile(const std::string& path,
                            std::unique_ptr<WritableFile>* file) override;

@@ -2,8 +2,11 @@
 #include "libkpi/env/no_follow.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -69,11 +72,11 @@ class PosixWritableFile final : public WritableFile {
 
 class PosixFileSystem final : public FileSystem {
  public:
-  Status NewWritableFile(const std::string& path, bool exclusive,
+  Status NewWritableFile(const std::string& path, bool exclusive, uint32_t mode,
                          std::unique_ptr<WritableFile>* file) override {
     int fd;
-    KPI_RETURN_IF_ERROR(
-        OpenNoFollow(path, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC), 0640, &fd));
+    KPI_RETURN_IF_ERROR(OpenNoFollow(path, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC),
+                                     static_cast<mode_t>(mode), &fd));
     *file = std::make_unique<PosixWritableFile>(path, fd, 0);
     return Status::OK();
   }
@@ -130,6 +133,33 @@ FileSystem* Posix() {
 }
 
 }  // namespace
+
+Status FileSystem::ReadAt(int fd, uint64_t offset, size_t n, char* dst, size_t* got,
+                          const std::string& name) {
+  *got = 0;
+  while (*got < n) {
+    const ssize_t r = ::pread(fd, dst + *got, n - *got, static_cast<off_t>(offset + *got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "read " + name + " at offset " + std::to_string(offset));
+    }
+    if (r == 0) break;
+    *got += static_cast<size_t>(r);
+  }
+  return Status::OK();
+}
+
+Status FileSystem::GetDiskSpace(const std::string& path, DiskSpace* space) {
+  struct stat st;
+  struct statvfs vfs;
+  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
+  if (::statvfs(path.c_str(), &vfs) != 0) return Status::FromErrno(errno, "statvfs " + path);
+  space->free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  space->total_bytes = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+  space->block_bytes = std::max<uint64_t>(vfs.f_frsize, 512);
+  space->device = static_cast<uint64_t>(st.st_dev);
+  return Status::OK();
+}
 
 FileSystem* FileSystem::Default() {
   FileSystem* fs = g_default.load(std::memory_order_acquire);

@@ -3,9 +3,11 @@
 // write or fsync, a crash between two steps) as LevelDB's Env allows.
 //
 // Contract: every write path in libkpi (WAL, segment writer, compaction,
-// purge) goes through FileSystem::Default(); reads use plain pread on file
-// descriptors. A failed Sync is final: the caller must treat the file's
-// unsynced contents as lost and never retry the sync as if it succeeded.
+// purge, exports, cursors) goes through FileSystem::Default(), and so do
+// positional reads (ReadAt) and free-space queries (GetDiskSpace). Files are
+// created without following a symbolic link at their path. A failed Sync is
+// final: the caller must treat the file's unsynced contents as lost and never
+// retry the sync as if it succeeded.
 //
 // Crash points: code calls CrashPoint("compact.published") between the
 // steps of a multi-step change. The environment variable KPI_CRASH_AT=<name>
@@ -37,6 +39,17 @@ class WritableFile {
   virtual int fd() const = 0;
 };
 
+// Permission bits for new files (the umask still applies).
+inline constexpr uint32_t kStoreFileMode = 0640;    // the store: kpid and its readers' group
+inline constexpr uint32_t kPrivateFileMode = 0600;  // exports, cursors: their owner only
+
+struct DiskSpace {
+  uint64_t free_bytes = 0;   // available to unprivileged writers
+  uint64_t total_bytes = 0;
+  uint64_t block_bytes = 512;  // the allocation unit
+  uint64_t device = 0;         // which file system: equal for paths on the same one
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -46,8 +59,9 @@ class FileSystem {
   // Installs `fs` as Default() and returns the previous one; tests only.
   static FileSystem* SetDefaultForTesting(FileSystem* fs);
 
-  // Creates `path` (fails if it exists when `exclusive`), truncating it otherwise.
-  virtual Status NewWritableFile(const std::string& path, bool exclusive,
+  // Creates `path` with permission bits `mode` (fails if it exists when
+  // `exclusive`, truncating it otherwise); fails if `path` is a symbolic link.
+  virtual Status NewWritableFile(const std::string& path, bool exclusive, uint32_t mode,
                                  std::unique_ptr<WritableFile>* file) = 0;
   // Opens an existing file for appending at its end.
   virtual Status NewAppendableFile(const std::string& path,
@@ -56,6 +70,14 @@ class FileSystem {
   virtual Status RemoveFile(const std::string& path) = 0;
   virtual Status SyncDir(const std::string& dir) = 0;
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
+
+  // Reads n bytes at `offset` of the open `fd` into `dst`, retrying short
+  // reads; *got < n only at the end of the file. `name` names the file in
+  // errors.
+  virtual Status ReadAt(int fd, uint64_t offset, size_t n, char* dst, size_t* got,
+                        const std::string& name);
+  // The space of the file system holding `path`.
+  virtual Status GetDiskSpace(const std::string& path, DiskSpace* space);
 };
 
 // Exits the process with status 86 if KPI_CRASH_AT names this point.

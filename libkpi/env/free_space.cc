@@ -1,8 +1,8 @@
 #include "libkpi/env/free_space.h"
 
-#include <sys/statvfs.h>
-
 #include <chrono>
+
+#include "libkpi/env/file_system.h"
 
 namespace kpi {
 
@@ -15,11 +15,10 @@ Status FreeSpaceFloor::Check() {
   const int64_t now =
       duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
   if (now - checked_us_.load(std::memory_order_relaxed) > kRefreshUs) {
-    struct statvfs st;
+    DiskSpace space;
     // Racing refreshes are harmless: each stores a fresh answer.
-    if (::statvfs(dir_.c_str(), &st) == 0) {
-      free_bytes_.store(static_cast<uint64_t>(st.f_bavail) * st.f_frsize,
-                        std::memory_order_relaxed);
+    if (FileSystem::Default()->GetDiskSpace(dir_, &space).ok()) {
+      free_bytes_.store(space.free_bytes, std::memory_order_relaxed);
     }
     checked_us_.store(now, std::memory_order_relaxed);
   }
@@ -28,7 +27,7 @@ Status FreeSpaceFloor::Check() {
   return Status::NoSpace(dir_ + " has " + std::to_string(free_bytes) +
                          " bytes free, below the configured minimum of " +
                          std::to_string(min_free_bytes_) +
-                         "; free space (kpictl purge) or lower --min-free");
+                         "; free space (kpictl purge) or lower the minimum");
 }
 
 }  // namespace kpi

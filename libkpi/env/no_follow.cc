@@ -33,17 +33,4 @@ Status OpenNoFollow(const std::string& path, int flags, mode_t mode, int* fd) {
   return Status::FromErrno(err, "open " + path);
 }
 
-Status CreateTemporary(const std::string& path, mode_t mode, int* fd) {
-  const int flags = O_WRONLY | O_CREAT | O_EXCL;
-  Status s = OpenNoFollow(path, flags, mode, fd);
-  if (s.ok()) return s;
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return s;
-  // A temporary left by an interrupted run: nobody else writes this name.
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status::FromErrno(errno, "remove the leftover temporary " + path);
-  }
-  return OpenNoFollow(path, flags, mode, fd);
-}
-
 }  // namespace kpi

@@ -1,75 +1,78 @@
 #include "libkpi/env/output_sink.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 
-#include "libkpi/format/store_layout.h"
+#include "libkpi/env/atomic_file.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/zstd_util.h"
-#include "libkpi/env/no_follow.h"
 
 namespace kpi {
 namespace {
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-class FdSink : public OutputSink {
+class StdoutSink final : public OutputSink {
  public:
-  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   Status Finish() override { return Drain(); }
 
  protected:
   Status Drain() override {
-    Status s = WriteAll(fd_, buffer_, name_);
+    Status s = WriteAll(STDOUT_FILENO, buffer_, "standard output");
     buffer_.clear();
     return s;
   }
-
-  int fd_;
-  std::string name_;
 };
 
-// A file written under a temporary name and renamed by Finish.
-class FileSink : public FdSink {
+// A file written under a temporary name (its owner alone may read it) and
+// published by Finish (atomic_file.h).
+class FileSink : public OutputSink {
  public:
-  FileSink(int fd, std::string path, std::string temp)
-      : FdSink(fd, std::move(path)), temp_(std::move(temp)) {}
+  FileSink(std::unique_ptr<WritableFile> file, std::string path, std::string temp)
+      : file_(std::move(file)), name_(std::move(path)), temp_(std::move(temp)) {}
   ~FileSink() override {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(temp_.c_str());
+    if (file_ != nullptr) {
+      file_.reset();
+      Status ignored = FileSystem::Default()->RemoveFile(temp_);
+      (void)ignored;  // an abandoned export leaves nothing behind if it can
     }
   }
 
   Status Finish() override {
     KPI_RETURN_IF_ERROR(Flush());
-    Status s;
-    if (::fsync(fd_) != 0) s = Status::FromErrno(errno, "fsync " + temp_);
-    if (::close(fd_) != 0 && s.ok()) s = Status::FromErrno(errno, "close " + temp_);
-    fd_ = -1;
-    if (s.ok() && ::rename(temp_.c_str(), name_.c_str()) != 0) {
-      s = Status::FromErrno(errno, "rename " + temp_ + " to " + name_);
+    Status s = file_->Sync();
+    const Status closed = file_->Close();
+    if (s.ok()) s = closed;
+    file_.reset();
+    FileSystem* fs = FileSystem::Default();
+    if (!s.ok()) {
+      Status ignored = fs->RemoveFile(temp_);
+      (void)ignored;  // the write's error is the one to report
+      return s;
     }
-    if (!s.ok()) ::unlink(temp_.c_str());
-    return s;
+    return PublishTemp(fs, temp_, name_);
   }
 
  protected:
+  Status Drain() override {
+    Status s = Write(buffer_);
+    buffer_.clear();
+    return s;
+  }
   virtual Status Flush() { return Drain(); }
+  Status Write(std::string_view data) { return file_->Append(data); }
+
+  std::unique_ptr<WritableFile> file_;
+  const std::string name_;
 
  private:
-  std::string temp_;
+  const std::string temp_;
 };
 
 class ZstdFileSink final : public FileSink {
  public:
-  ZstdFileSink(int fd, std::string path, std::string temp, int level)
-      : FileSink(fd, std::move(path), std::move(temp)), cctx_(NewZstdCCtx()) {
+  ZstdFileSink(std::unique_ptr<WritableFile> file, std::string path, std::string temp, int level)
+      : FileSink(std::move(file), std::move(path), std::move(temp)), cctx_(NewZstdCCtx()) {
     ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
     out_.resize(ZSTD_CStreamOutSize() * 8);
@@ -88,7 +91,7 @@ class ZstdFileSink final : public FileSink {
       if (ZSTD_isError(left)) {
         return Status::IOError(name_ + ": zstd: " + ZSTD_getErrorName(left));
       }
-      KPI_RETURN_IF_ERROR(WriteAll(fd_, std::string_view(out_.data(), out.pos), name_));
+      KPI_RETURN_IF_ERROR(Write(std::string_view(out_.data(), out.pos)));
       const bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
       if (done) break;
     }
@@ -115,18 +118,18 @@ Status WriteAll(int fd, std::string_view data, const std::string& what) {
 }
 
 std::unique_ptr<OutputSink> OutputSink::Stdout() {
-  return std::make_unique<FdSink>(STDOUT_FILENO, "standard output");
+  return std::make_unique<StdoutSink>();
 }
 
 Status OutputSink::OpenFile(const std::string& path, int zstd_level,
                             std::unique_ptr<OutputSink>* sink) {
-  const std::string temp = StoreLayout::TempPathFor(path);
-  int fd;
-  KPI_RETURN_IF_ERROR(CreateTemporary(temp, 0644, &fd));
-  if (EndsWith(path, ".zst")) {
-    *sink = std::make_unique<ZstdFileSink>(fd, path, temp, zstd_level);
+  std::string temp;
+  std::unique_ptr<WritableFile> file;
+  KPI_RETURN_IF_ERROR(CreateTempFor(FileSystem::Default(), path, kPrivateFileMode, &temp, &file));
+  if (std::string_view(path).ends_with(".zst")) {
+    *sink = std::make_unique<ZstdFileSink>(std::move(file), path, temp, zstd_level);
   } else {
-    *sink = std::make_unique<FileSink>(fd, path, temp);
+    *sink = std::make_unique<FileSink>(std::move(file), path, temp);
   }
   return Status::OK();
 }

@@ -1,6 +1,6 @@
 #include "libkpi/format/record.h"
 
-#include <cstdio>
+#include "libkpi/util/hex.h"
 
 namespace kpi {
 namespace {
@@ -28,23 +28,16 @@ bool IsValidWriterId(std::string_view id) {
 }
 
 std::string RecordId::ToString() const {
-  char seq_hex[17];
-  std::snprintf(seq_hex, sizeof seq_hex, "%016llx", static_cast<unsigned long long>(seq));
-  return writer + "-" + seq_hex;
+  return writer + "-" + Hex16(seq);
 }
 
 std::optional<RecordId> RecordId::Parse(std::string_view text) {
   const size_t dash = text.rfind('-');
-  if (dash == std::string_view::npos || text.size() - dash - 1 != 16) return std::nullopt;
+  if (dash == std::string_view::npos) return std::nullopt;
   RecordId id;
   id.writer = std::string(text.substr(0, dash));
-  if (!IsValidWriterId(id.writer)) return std::nullopt;
-  for (char c : text.substr(dash + 1)) {
-    int digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    else return std::nullopt;
-    id.seq = (id.seq << 4) | static_cast<uint64_t>(digit);
+  if (!IsValidWriterId(id.writer) || !ParseHex16(text.substr(dash + 1), &id.seq)) {
+    return std::nullopt;
   }
   return id;
 }

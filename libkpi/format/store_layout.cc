@@ -4,6 +4,7 @@
 #include <boost/filesystem.hpp>
 #include <cstdio>
 
+#include "libkpi/util/hex.h"
 #include "libkpi/util/time_util.h"
 
 namespace fs = boost::filesystem;
@@ -14,36 +15,12 @@ namespace {
 constexpr const char* kSegmentSuffix = ".kpi.zst";
 constexpr const char* kWalSuffix = ".wal";
 
-std::string SeqHex(uint64_t seq) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(seq));
-  return buf;
-}
-
-bool ParseSeqHex(const std::string& s, uint64_t* seq) {
-  if (s.size() != 16) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return false;
-    v = (v << 4) | static_cast<uint64_t>(d);
-  }
-  *seq = v;
-  return true;
-}
-
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // "<writer>-<seq>" → key fields; writer may be "compact".
 bool ParseWriterSeq(const std::string& stem, FileKey* key) {
   const size_t dash = stem.rfind('-');
   if (dash == std::string::npos) return false;
   key->writer = stem.substr(0, dash);
-  return IsValidWriterId(key->writer) && ParseSeqHex(stem.substr(dash + 1), &key->seq);
+  return IsValidWriterId(key->writer) && ParseHex16(stem.substr(dash + 1), &key->seq);
 }
 
 }  // namespace
@@ -70,14 +47,14 @@ std::string StoreLayout::HourDir(int64_t hour_ms) const {
 }
 
 std::string StoreLayout::SegmentFileName(const FileKey& key) {
-  return key.writer + "-" + SeqHex(key.seq) + kSegmentSuffix;
+  return key.writer + "-" + Hex16(key.seq) + kSegmentSuffix;
 }
 
 std::string StoreLayout::WalFileName(const FileKey& key) {
   const CivilTime t = ToCivil(key.hour_ms);
   char hour[24];
   std::snprintf(hour, sizeof hour, "%04d%02d%02dT%02d", t.year, t.month, t.day, t.hour);
-  return std::string(hour) + "-" + key.writer + "-" + SeqHex(key.seq) + kWalSuffix;
+  return std::string(hour) + "-" + key.writer + "-" + Hex16(key.seq) + kWalSuffix;
 }
 
 std::string StoreLayout::SegmentPath(const FileKey& key) const {
@@ -89,7 +66,7 @@ std::string StoreLayout::WalPath(const FileKey& key) const {
 }
 
 std::optional<FileKey> StoreLayout::ParseSegmentFileName(int64_t hour_ms, const std::string& name) {
-  if (name.empty() || name[0] == '.' || !EndsWith(name, kSegmentSuffix)) return std::nullopt;
+  if (name.empty() || name[0] == '.' || !std::string_view(name).ends_with(kSegmentSuffix)) return std::nullopt;
   FileKey key;
   key.hour_ms = hour_ms;
   if (!ParseWriterSeq(name.substr(0, name.size() - std::string(kSegmentSuffix).size()), &key)) {
@@ -100,7 +77,7 @@ std::optional<FileKey> StoreLayout::ParseSegmentFileName(int64_t hour_ms, const 
 
 std::optional<FileKey> StoreLayout::ParseWalFileName(const std::string& name) {
   // YYYYMMDDTHH-<writer>-<seq>.wal
-  if (name.size() < 12 || name[0] == '.' || !EndsWith(name, kWalSuffix) || name[8] != 'T' ||
+  if (name.size() < 12 || name[0] == '.' || !std::string_view(name).ends_with(kWalSuffix) || name[8] != 'T' ||
       name[11] != '-') {
     return std::nullopt;
   }

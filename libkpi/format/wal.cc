@@ -31,7 +31,7 @@ Status WalWriter::Create(const StoreLayout& layout, const FileKey& key,
   FileSystem* fs = FileSystem::Default();
   const std::string path = layout.WalPath(key);
   std::unique_ptr<WritableFile> file;
-  KPI_RETURN_IF_ERROR(fs->NewWritableFile(path, /*exclusive=*/true, &file));
+  KPI_RETURN_IF_ERROR(fs->NewWritableFile(path, /*exclusive=*/true, kStoreFileMode, &file));
   // The header is durable before any frame: a WAL whose header is short or
   // damaged therefore never held an acknowledged record.
   Status s = file->Append(EncodeHeader(key));

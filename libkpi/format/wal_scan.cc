@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/format/wal.h"
 #include "libkpi/format/wal_codec.h"
 
@@ -18,17 +19,7 @@ constexpr size_t kScanChunk = 256 << 10;
 // Reads up to n bytes at offset; *got < n only at end of file.
 Status PreadFull(int fd, const std::string& path, uint64_t offset, char* dst, size_t n,
                  size_t* got) {
-  *got = 0;
-  while (*got < n) {
-    const ssize_t r = ::pread(fd, dst + *got, n - *got, static_cast<off_t>(offset + *got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "read " + path + " at offset " + std::to_string(offset));
-    }
-    if (r == 0) break;
-    *got += static_cast<size_t>(r);
-  }
-  return Status::OK();
+  return FileSystem::Default()->ReadAt(fd, offset, n, dst, got, path);
 }
 
 // Sequential reads through a window of the file, so a scan costs a few large

@@ -1,6 +1,7 @@
 // ParseIngestBody: from an HTTP body to the blobs it carries (see the header
 // for the accepted shapes). Nothing here looks inside a blob; that is the
 // schema's work, so one bad blob never spoils its batch.
+#include "libkpi/util/strings.h"
 #include "libkpi/ingest/ingest_request.h"
 
 #include <algorithm>
@@ -15,12 +16,6 @@ using simdjson::dom::object;
 
 constexpr std::string_view kJsonType = "application/json";
 constexpr std::string_view kFormType = "application/x-www-form-urlencoded";
-
-std::string_view TrimSpaces(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -174,7 +169,7 @@ Status ParseIngestBody(std::string_view content_type, std::string_view body,
                        std::string* scratch, IngestRequest* request) {
   request->blobs.clear();
   request->csrf.clear();
-  const std::string_view media_type = TrimSpaces(content_type.substr(0, content_type.find(';')));
+  const std::string_view media_type = TrimBlanks(content_type.substr(0, content_type.find(';')));
   if (EqualsIgnoreCase(media_type, kJsonType)) {
     return ParseJson(body, false, "JSON body", limits, parser, request);
   }

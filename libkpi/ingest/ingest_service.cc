@@ -1,5 +1,7 @@
 #include "libkpi/ingest/ingest_service.h"
 
+#include "libkpi/util/strings.h"
+#include "libkpi/util/random.h"
 #include "libkpi/util/json_writer.h"
 #include "libkpi/util/log.h"
 #include "libkpi/util/secret.h"
@@ -8,24 +10,10 @@
 namespace kpi {
 namespace {
 
-// splitmix64: a tiny, well-mixed generator; sampling needs no more.
-uint64_t NextRandom(uint64_t* state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 bool Keep(double rate, uint64_t* state) {
   if (rate >= 1.0) return true;
   if (rate <= 0.0) return false;
-  return static_cast<double>(NextRandom(state) >> 11) * 0x1.0p-53 < rate;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+  return static_cast<double>(SplitMix64(state) >> 11) * 0x1.0p-53 < rate;
 }
 
 // {"index":i,"field":"...","reason":"..."}, comma-separated in `list`.
@@ -94,11 +82,11 @@ std::string ErrorJson(std::string_view error, std::string_view reason) {
 bool FindCookie(std::string_view header, std::string_view name, std::string_view* value) {
   while (!header.empty()) {
     const size_t end = header.find(';');
-    std::string_view pair = Trim(header.substr(0, end));
+    std::string_view pair = TrimBlanks(header.substr(0, end));
     header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
     const size_t eq = pair.find('=');
-    if (Trim(pair.substr(0, eq)) != name) continue;
-    *value = eq == std::string_view::npos ? std::string_view() : Trim(pair.substr(eq + 1));
+    if (TrimBlanks(pair.substr(0, eq)) != name) continue;
+    *value = eq == std::string_view::npos ? std::string_view() : TrimBlanks(pair.substr(eq + 1));
     if (value->size() >= 2 && value->front() == '"' && value->back() == '"') {
       *value = value->substr(1, value->size() - 2);
     }
@@ -164,8 +152,8 @@ bool IngestService::OptedOut(const IngestInput& in) const {
       !value.empty()) {
     return true;
   }
-  if (config_.honor_gpc && Trim(in.sec_gpc) == "1") return true;
-  return config_.honor_dnt && Trim(in.dnt) == "1";
+  if (config_.honor_gpc && TrimBlanks(in.sec_gpc) == "1") return true;
+  return config_.honor_dnt && TrimBlanks(in.dnt) == "1";
 }
 
 CsrfEvidence IngestService::Evidence(const IngestInput& in, std::string_view body_token) const {

@@ -76,7 +76,7 @@ Status FieldProjection::Parse(const std::vector<std::string>& specs, FieldProjec
       const bool exclude = !name.empty() && name[0] == '-';
       if (exclude) name.erase(0, 1);
       if (!ValidMemberName(name)) {
-        return Status::InvalidArgument("--fields '" + spec + "': '" + name +
+        return Status::InvalidArgument("fields '" + spec + "': '" + name +
                                        "' is not a member name (use e.g. timestamp,language "
                                        "or -event_stream)");
       }

@@ -4,7 +4,7 @@ namespace kpi {
 
 Status Query::Parse(const QueryArgs& args, int64_t now_ms, Query* query) {
   if (args.data_dirs.empty()) {
-    return Status::InvalidArgument("no data directory: give --data-dir DIR or --config FILE");
+    return Status::InvalidArgument("no data directory given");
   }
   query->data_dirs = args.data_dirs;
   KPI_RETURN_IF_ERROR(ParseTimeRange(args.range, now_ms, &query->range));

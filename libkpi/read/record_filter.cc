@@ -36,7 +36,7 @@ constexpr std::string_view kEventStream = "event_stream";
 using Scalar = JsonMember;
 
 Status BadClause(const std::string& clause, const std::string& why) {
-  return Status::InvalidArgument("--where '" + clause + "': " + why);
+  return Status::InvalidArgument("where clause '" + clause + "': " + why);
 }
 
 Literal ParseLiteral(std::string text) {

@@ -30,7 +30,7 @@ RecordStream::RecordStream(StreamOptions options)
 RecordStream::~RecordStream() = default;
 
 Status RecordStream::Start() {
-  if (layouts_.empty()) return Status::InvalidArgument("no data directory given (--data-dir)");
+  if (layouts_.empty()) return Status::InvalidArgument("no data directory given");
   KPI_RETURN_IF_ERROR(CheckDataDirs(layouts_));
   return ListStoreHours(layouts_, options_.range.from_ms, options_.range.to_ms, &hours_);
 }

@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/coding.h"
 #include "libkpi/util/crc32c.h"
 #include "libkpi/format/segment_codec.h"
@@ -137,14 +138,9 @@ class SegmentReader::Impl {
 };
 
 Status SegmentReader::Impl::Read(uint64_t offset, size_t n, char* dst) {
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t r = ::pread(fd_, dst + done, n - done, static_cast<off_t>(offset + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return Status::FromErrno(errno, "pread " + path_);
-    if (r == 0) return Corrupt(AtOffset(offset + done, "file ends early (was it truncated?)"));
-    done += static_cast<size_t>(r);
-  }
+  size_t got = 0;
+  KPI_RETURN_IF_ERROR(FileSystem::Default()->ReadAt(fd_, offset, n, dst, &got, path_));
+  if (got < n) return Corrupt(AtOffset(offset + got, "file ends early (was it truncated?)"));
   bytes_read_ += n;
   return Status::OK();
 }

@@ -10,19 +10,15 @@
 #include <iterator>
 #include <sstream>
 
+#include "libkpi/util/hex.h"
+#include "libkpi/env/atomic_file.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/env/output_sink.h"
-#include "libkpi/env/no_follow.h"
 
 namespace kpi {
 namespace {
 
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-  return buf;
-}
-
-bool ReadHex(std::istream& in, uint64_t* v) {
+bool ReadHex16(std::istream& in, uint64_t* v) {
   std::string text;
   if (!(in >> text) || text.empty() || text.size() > 16) return false;
   char* end = nullptr;
@@ -56,12 +52,12 @@ void TailCursor::Done(const FileKey& key) {
 
 std::string TailCursor::Serialize() const {
   std::string out = "kpi-tail-cursor 1 " + std::to_string(saved_ms) + "\n";
-  for (const auto& [writer, seq] : floor) out += "floor " + writer + " " + Hex(seq) + "\n";
+  for (const auto& [writer, seq] : floor) out += "floor " + writer + " " + Hex16(seq) + "\n";
   for (const auto& [key, mark] : files) {
-    out += "file " + std::to_string(key.hour_ms) + " " + key.writer + " " + Hex(key.seq) + " " +
-           Hex(mark.last_seq) + " " + std::to_string(mark.offset) + "\n";
+    out += "file " + std::to_string(key.hour_ms) + " " + key.writer + " " + Hex16(key.seq) + " " +
+           Hex16(mark.last_seq) + " " + std::to_string(mark.offset) + "\n";
   }
-  for (const auto& [writer, seq] : last) out += "last " + writer + " " + Hex(seq) + "\n";
+  for (const auto& [writer, seq] : last) out += "last " + writer + " " + Hex16(seq) + "\n";
   return out;
 }
 
@@ -79,14 +75,14 @@ Status TailCursor::Parse(const std::string& text, const std::string& origin, Tai
       int version = 0;
       ok = kind == "kpi-tail-cursor" && (in >> version >> cursor->saved_ms) && version == 1;
     } else if (ok && kind == "floor") {
-      ok = (in >> writer) && ReadHex(in, &cursor->floor[writer]);
+      ok = (in >> writer) && ReadHex16(in, &cursor->floor[writer]);
     } else if (ok && kind == "last") {
-      ok = (in >> writer) && ReadHex(in, &cursor->last[writer]);
+      ok = (in >> writer) && ReadHex16(in, &cursor->last[writer]);
     } else if (ok && kind == "file") {
       FileKey key;
       FileMark mark;
-      ok = (in >> key.hour_ms >> key.writer) && ReadHex(in, &key.seq) &&
-           ReadHex(in, &mark.last_seq) && (in >> mark.offset);
+      ok = (in >> key.hour_ms >> key.writer) && ReadHex16(in, &key.seq) &&
+           ReadHex16(in, &mark.last_seq) && (in >> mark.offset);
       if (ok) cursor->files[key] = mark;
     } else {
       ok = false;
@@ -113,17 +109,7 @@ Status TailCursor::Load(const std::string& path, TailCursor* cursor, bool* found
 }
 
 Status TailCursor::Save(const std::string& path) const {
-  const std::string temp = StoreLayout::TempPathFor(path);
-  int fd;
-  KPI_RETURN_IF_ERROR(CreateTemporary(temp, 0644, &fd));
-  Status s = WriteAll(fd, Serialize(), temp);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + temp);
-  ::close(fd);
-  if (s.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    s = Status::FromErrno(errno, "rename " + temp + " to " + path);
-  }
-  if (!s.ok()) ::unlink(temp.c_str());
-  return s;
+  return ReplaceFileContents(FileSystem::Default(), path, Serialize(), kPrivateFileMode);
 }
 
 }  // namespace kpi

@@ -11,8 +11,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "libkpi/env/atomic_file.h"
 #include "libkpi/env/file_system.h"
-#include "libkpi/env/no_follow.h"
 #include "libkpi/env/output_sink.h"
 #include "libkpi/format/store_layout.h"
 
@@ -89,19 +89,7 @@ Status ShipState::Load(const std::string& path, ShipState* state, bool* found) {
 }
 
 Status ShipState::Save(const std::string& path) const {
-  const std::string temp = StoreLayout::TempPathFor(path);
-  int fd;
-  KPI_RETURN_IF_ERROR(CreateTemporary(temp, 0600, &fd));  // a planted symlink is refused
-  Status s = WriteAll(fd, Serialize(), temp);
-  if (s.ok() && ::fchmod(fd, 0600) != 0) s = Status::FromErrno(errno, "chmod " + temp);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno(errno, "fsync " + temp);
-  ::close(fd);
-  if (s.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    s = Status::FromErrno(errno, "rename " + temp + " to " + path);
-  }
-  if (s.ok()) s = FileSystem::Default()->SyncDir(DirName(path));
-  if (!s.ok()) ::unlink(temp.c_str());
-  return s;
+  return ReplaceFileContents(FileSystem::Default(), path, Serialize(), kPrivateFileMode);
 }
 
 }  // namespace kpi

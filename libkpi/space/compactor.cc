@@ -21,13 +21,6 @@ namespace {
 
 namespace fs = boost::filesystem;
 
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 // ----------------------------------------------------------- roll-forward
@@ -44,7 +37,7 @@ struct HourDirNames {
     if (ec == boost::system::errc::no_such_file_or_directory) return Status::OK();
     for (; !ec && it != end; it.increment(ec)) {
       const std::string name = it->path().filename().string();
-      if (StartsWith(name, ".compact-") && EndsWith(name, ".kpi.zst.tmp")) {
+      if (std::string_view(name).starts_with(".compact-") && std::string_view(name).ends_with(".kpi.zst.tmp")) {
         compact_temps.push_back(name);
         continue;
       }
@@ -312,7 +305,7 @@ Status Compactor::Run(CompactResult* result,
                       const std::function<void(const CompactedHour&)>& on_hour) {
   *result = CompactResult();
   if (options_.zstd_level < 1 || options_.zstd_level > ZSTD_maxCLevel()) {
-    return Status::InvalidArgument("--level " + std::to_string(options_.zstd_level) +
+    return Status::InvalidArgument("compression level " + std::to_string(options_.zstd_level) +
                                    " is outside zstd's levels 1.." +
                                    std::to_string(ZSTD_maxCLevel()));
   }

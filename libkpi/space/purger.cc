@@ -1,7 +1,6 @@
 #include "libkpi/space/purger.h"
 
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,20 @@
 #include "libkpi/util/units.h"
 
 namespace kpi {
+
+const char* PurgeLimitName(PurgeLimit limit) {
+  switch (limit) {
+    case PurgeLimit::kBefore:
+      return "age";
+    case PurgeLimit::kRange:
+      return "range";
+    case PurgeLimit::kMaxBytes:
+      return "size budget";
+    case PurgeLimit::kKeepFree:
+      return "free-space goal";
+  }
+  return "limit";
+}
 namespace {
 
 struct Candidate {
@@ -28,7 +41,7 @@ struct Candidate {
 
 // The free-space situation of one file system holding some data dirs.
 struct FileSystemSpace {
-  dev_t device = 0;
+  uint64_t device = 0;
   std::string first_dir;
   uint64_t free_bytes = 0;
   uint64_t total_bytes = 0;
@@ -80,22 +93,14 @@ Status ListCandidates(const std::vector<StoreLayout>& layouts, int64_t now_ms,
 Status ReadSpace(const std::vector<StoreLayout>& layouts, std::vector<FileSystemSpace>* spaces,
                  std::vector<size_t>* space_of_dir) {
   for (const StoreLayout& layout : layouts) {
-    struct stat st;
-    struct statvfs vfs;
-    if (::stat(layout.data_dir().c_str(), &st) != 0) {
-      return Status::FromErrno(errno, "stat " + layout.data_dir());
-    }
-    if (::statvfs(layout.data_dir().c_str(), &vfs) != 0) {
-      return Status::FromErrno(errno, "statvfs " + layout.data_dir());
-    }
+    DiskSpace space;
+    KPI_RETURN_IF_ERROR(FileSystem::Default()->GetDiskSpace(layout.data_dir(), &space));
     auto same = std::find_if(spaces->begin(), spaces->end(),
-                             [&](const FileSystemSpace& s) { return s.device == st.st_dev; });
+                             [&](const FileSystemSpace& s) { return s.device == space.device; });
     space_of_dir->push_back(static_cast<size_t>(same - spaces->begin()));
     if (same != spaces->end()) continue;
-    spaces->push_back(FileSystemSpace{st.st_dev, layout.data_dir(),
-                                      static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize,
-                                      static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize,
-                                      std::max<uint64_t>(vfs.f_frsize, 512)});
+    spaces->push_back(FileSystemSpace{space.device, layout.data_dir(), space.free_bytes,
+                                      space.total_bytes, space.block_bytes});
   }
   return Status::OK();
 }
@@ -103,7 +108,7 @@ Status ReadSpace(const std::vector<StoreLayout>& layouts, std::vector<FileSystem
 class Selection {
  public:
   Selection(const PurgeOptions& options, std::vector<Candidate>* candidates,
-            std::vector<std::string>* unmet)
+            std::vector<PurgeResult::Unmet>* unmet)
       : options_(options), candidates_(*candidates), unmet_(*unmet) {}
 
   void ByTime();
@@ -113,9 +118,9 @@ class Selection {
 
  private:
   bool Eligible(const Candidate& c) const { return !c.chosen && (!c.unit.open || options_.include_open); }
-  void Choose(Candidate* c, const char* why) {
+  void Choose(Candidate* c, PurgeLimit limit) {
     c->chosen = true;
-    c->unit.why = why;
+    c->unit.limit = limit;
   }
   size_t OpenKept() const {
     return static_cast<size_t>(std::count_if(candidates_.begin(), candidates_.end(),
@@ -124,7 +129,7 @@ class Selection {
 
   const PurgeOptions& options_;
   std::vector<Candidate>& candidates_;
-  std::vector<std::string>& unmet_;
+  std::vector<PurgeResult::Unmet>& unmet_;
 };
 
 void Selection::ByTime() {
@@ -132,9 +137,9 @@ void Selection::ByTime() {
     const int64_t start = c.unit.hour_ms, end = start + kMsPerHour;
     if (!Eligible(c)) continue;
     if (options_.before_ms && end <= *options_.before_ms) {
-      Choose(&c, "--before");
+      Choose(&c, PurgeLimit::kBefore);
     } else if (options_.range && start >= options_.range->from_ms && end <= options_.range->to_ms) {
-      Choose(&c, "range");
+      Choose(&c, PurgeLimit::kRange);
     }
   }
 }
@@ -148,14 +153,14 @@ void Selection::ByBudget(uint64_t store_bytes) {
   for (Candidate& c : candidates_) {
     if (remaining <= *options_.max_bytes) return;
     if (!Eligible(c)) continue;
-    Choose(&c, "--max-bytes");
+    Choose(&c, PurgeLimit::kMaxBytes);
     remaining -= c.unit.bytes;
   }
   if (remaining > *options_.max_bytes) {
-    unmet_.push_back("--max-bytes " + FormatSize(*options_.max_bytes) + ": the store still uses " +
-                     FormatSize(remaining) + " in " + std::to_string(OpenKept()) +
-                     " hours that are open" +
-                     (options_.include_open ? "" : " (--include-open would take them too)"));
+    unmet_.push_back({PurgeLimit::kMaxBytes, *options_.max_bytes,
+                      "the store still uses " + FormatSize(remaining) + " in " +
+                          std::to_string(OpenKept()) + " hours that are open" +
+                          (options_.include_open ? "" : " (open hours were not to be purged)")});
   }
 }
 
@@ -184,13 +189,14 @@ void Selection::ByFreeSpace(const std::vector<FileSystemSpace>& spaces,
     for (Candidate& c : candidates_) {
       if (free_after >= goal) break;
       if (space_of_dir[c.dir] != f || !Eligible(c)) continue;
-      Choose(&c, "--keep-free");
+      Choose(&c, PurgeLimit::kKeepFree);
       free_after += frees(c);
     }
     if (free_after < goal) {
-      unmet_.push_back("--keep-free " + FormatSize(goal) + " on the file system of " +
-                       space.first_dir + ": only about " + FormatSize(free_after) +
-                       " can be freed by removing closed hours of the store");
+      unmet_.push_back({PurgeLimit::kKeepFree, goal,
+                        "on the file system of " + space.first_dir + " only about " +
+                            FormatSize(free_after) +
+                            " can be freed by removing closed hours of the store"});
     }
   }
 }
@@ -206,8 +212,8 @@ Status CheckWritersStopped(const std::vector<StoreLayout>& layouts,
       if (!held) continue;
       return Status::Busy(w.path + " belongs to writer " + w.key.writer +
                           ", and a running kpid holds " + layouts[c.dir].WriterDir(w.key.writer) +
-                          "/lock: --include-open does not remove a live kpid's files; stop "
-                          "kpid first, or leave the hour to kpid's --retention once sealed");
+                          "/lock: purging open hours never removes a live kpid's files; stop "
+                          "kpid first, or leave the hour to kpid's retention once sealed");
     }
   }
   return Status::OK();
@@ -312,14 +318,14 @@ Status RollForwardListed(const std::vector<StoreLayout>& layouts,
 Status ValidateOptions(const PurgeOptions& o) {
   if (!o.AnyLimit()) {
     return Status::InvalidArgument(
-        "purge needs a limit: --before DATE, a range, --max-bytes, --keep-free or "
-        "--keep-free-percent (nothing is removed without one)");
+        "purge needs a limit: an age, a range, a size budget or a free-space goal "
+        "(nothing is removed without one)");
   }
   if (o.keep_free_percent && (*o.keep_free_percent < 0 || *o.keep_free_percent > 100)) {
-    return Status::InvalidArgument("--keep-free-percent " + std::to_string(*o.keep_free_percent) +
+    return Status::InvalidArgument("free-space goal " + std::to_string(*o.keep_free_percent) +
                                    " is not a percentage between 0 and 100");
   }
-  if (o.data_dirs.empty()) return Status::InvalidArgument("no --data-dir given");
+  if (o.data_dirs.empty()) return Status::InvalidArgument("no data directory given");
   return Status::OK();
 }
 

@@ -63,6 +63,13 @@ struct PurgeOptions {
   }
 };
 
+// The limit that chose an hour, or that stays unmet. Front ends name it as
+// their users know it (kpictl's flags, kpid's options).
+enum class PurgeLimit { kBefore, kRange, kMaxBytes, kKeepFree };
+
+// "age", "range", "size budget", "free-space goal": for logs.
+const char* PurgeLimitName(PurgeLimit limit);
+
 // One hour of one data directory that the purge removes.
 struct PurgeUnit {
   std::string data_dir;
@@ -71,7 +78,7 @@ struct PurgeUnit {
   std::vector<ListedFile> wals;  // removed only with include_open
   uint64_t bytes = 0;            // listed sizes of segments and WALs
   bool open = false;             // has a WAL or is the current hour
-  std::string why;               // the limit that selected it: "--before", ...
+  PurgeLimit limit = PurgeLimit::kBefore;  // the limit that selected it
 };
 
 struct PurgeResult {
@@ -81,8 +88,13 @@ struct PurgeResult {
   uint64_t wals_removed = 0;
   uint64_t store_bytes_before = 0;
   // Limits that remain unmet after removing every hour they may take (e.g.
-  // the free-space goal of a disk filled by something else): one line each.
-  std::vector<std::string> unmet;
+  // the free-space goal of a disk filled by something else).
+  struct Unmet {
+    PurgeLimit limit;
+    uint64_t goal_bytes;  // the budget or free-space goal
+    std::string detail;   // what stands in the way
+  };
+  std::vector<Unmet> unmet;
 };
 
 class Purger {

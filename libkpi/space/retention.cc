@@ -1,9 +1,8 @@
 #include "libkpi/space/retention.h"
 
-#include <sys/statvfs.h>
-
 #include <chrono>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/log.h"
 #include "libkpi/space/purger.h"
 #include "libkpi/util/time_util.h"
@@ -22,13 +21,6 @@ int64_t SteadyMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Purger names its limits as kpictl does; the log speaks kpid's options.
-const char* KpidOptionFor(const std::string& why) {
-  if (why == "--before") return "--retention";
-  if (why == "--max-bytes") return "--max-disk-bytes";
-  if (why == "--keep-free") return "--min-free-bytes";
-  return why.c_str();
-}
 
 void AddCounter(std::string* out, const char* name, const char* help, uint64_t value) {
   *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
@@ -68,7 +60,7 @@ Status RetentionPolicy::Apply(int64_t now_ms) {
     stats_.bytes_removed.fetch_add(unit.bytes, std::memory_order_relaxed);
     LogInfo("retention: removed hour " + FormatHour(unit.hour_ms) + ": " +
             std::to_string(unit.segments.size()) + " segments, " + FormatSize(unit.bytes) + " (" +
-            KpidOptionFor(unit.why) + ")");
+            PurgeLimitName(unit.limit) + ")");
   });
   if (s.IsBusy()) return s;  // a kpictl compact or purge is running; next pass
   if (!s.ok()) {
@@ -76,7 +68,10 @@ Status RetentionPolicy::Apply(int64_t now_ms) {
     return s;
   }
   std::string unmet;
-  for (const std::string& line : result.unmet) unmet += (unmet.empty() ? "" : "; ") + line;
+  for (const PurgeResult::Unmet& u : result.unmet) {
+    unmet += std::string(unmet.empty() ? "" : "; ") + PurgeLimitName(u.limit) + " " +
+             FormatSize(u.goal_bytes) + ": " + u.detail;
+  }
   ReportUnmet(unmet);
   return Status::OK();
 }
@@ -90,7 +85,7 @@ void RetentionPolicy::ReportUnmet(const std::string& text) {
   }
   LogWarn("retention: removing every sealed hour would not meet the limits (" + text +
           "); hours still being written are kept, and POSTs get 507 while free space is "
-          "below --min-free-bytes");
+          "below the configured minimum");
 }
 
 RetentionService::RetentionService(RetentionOptions options) : policy_(std::move(options)) {}
@@ -120,9 +115,9 @@ void RetentionService::Stop() {
 bool RetentionService::SpaceShort() const {
   const uint64_t floor = policy_.options().min_free_bytes;
   if (floor == 0) return false;
-  struct statvfs st;
-  if (::statvfs(policy_.options().data_dir.c_str(), &st) != 0) return false;
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize < floor;
+  DiskSpace space;
+  if (!FileSystem::Default()->GetDiskSpace(policy_.options().data_dir, &space).ok()) return false;
+  return space.free_bytes < floor;
 }
 
 void RetentionService::Loop() {

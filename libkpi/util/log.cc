@@ -1,7 +1,6 @@
 #include "libkpi/util/log.h"
 
-#include <unistd.h>
-
+#include <cstdio>
 #include <atomic>
 #include <string>
 
@@ -11,6 +10,7 @@ namespace kpi {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::atomic<LogSink> g_sink{nullptr};
 
 constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
 
@@ -30,12 +30,15 @@ const char* LogLevelName(LogLevel level) { return kNames[static_cast<int>(level)
 
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 
+void SetLogSink(LogSink sink) { g_sink.store(sink); }
+
 bool LogEnabled(LogLevel level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
 void Log(LogLevel level, std::string_view message) {
-  if (!LogEnabled(level)) return;
+  const LogSink sink = g_sink.load(std::memory_order_acquire);
+  if (sink == nullptr || !LogEnabled(level)) return;
   const int64_t now = NowMs();
   const CivilTime t = ToCivil(now);
   char stamp[40];
@@ -45,9 +48,7 @@ void Log(LogLevel level, std::string_view message) {
   std::string line(stamp, n > 0 ? static_cast<size_t>(n) : 0);
   line.append(message);
   line.push_back('\n');
-  // One write per line: stderr is unbuffered and lines must not interleave.
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  sink(line);
 }
 
 }  // namespace kpi

@@ -1,5 +1,7 @@
-// Log: kpid's one-line-per-event log on stderr (journald adds the host and
-// unit; we add the UTC time and level).
+// Log: one line per event, "<UTC time> <level> <message>". The library never
+// prints: lines go to the sink the program installs (kpid writes them to
+// stderr, where journald adds the host and unit); with no sink they are
+// dropped.
 //
 // Contract: a log line names an event and its numbers, never request
 // payloads, IP addresses, cookies, headers or User-Agent strings. Lines at a
@@ -19,9 +21,14 @@ bool ParseLogLevel(std::string_view text, LogLevel* level);
 const char* LogLevelName(LogLevel level);
 
 void SetLogLevel(LogLevel level);
+
+// Receives each enabled line, '\n' included; must be callable from any thread.
+using LogSink = void (*)(std::string_view line);
+void SetLogSink(LogSink sink);
 bool LogEnabled(LogLevel level);
 
-// Writes "2026-11-29T18:00:00.123Z info <message>\n" if `level` is enabled.
+// Passes "2026-11-29T18:00:00.123Z info <message>\n" to the sink if
+// `level` is enabled.
 void Log(LogLevel level, std::string_view message);
 
 inline void LogInfo(std::string_view message) { Log(LogLevel::kInfo, message); }

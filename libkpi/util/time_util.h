@@ -1,4 +1,5 @@
-// Time arithmetic on Unix milliseconds, always UTC. Pure functions.
+// Time arithmetic on Unix milliseconds, always UTC. Pure functions, except
+// NowMs, which reads the wall clock.
 #pragma once
 
 #include <cstdint>

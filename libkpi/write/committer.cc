@@ -1,17 +1,13 @@
 // The committer's threads and their handoffs are described in committer.h;
 // this file holds open/close, the callers' side and the group leader (the
 // seal thread: committer_seal.cc, batch mode's sync thread: wal_syncer.cc).
+#include "libkpi/util/hex.h"
 #include "libkpi/write/committer_impl.h"
 #include "libkpi/util/log.h"
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
 namespace {
-
-void FormatSeqHex(uint64_t seq, char out[16]) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i, seq >>= 4) out[i] = kDigits[seq & 0xf];
-}
 
 // The committer writes the line as {"_id":"<id>",<body>; the sealer later
 // checks that the line's timestamp is the record's, so check it here, where
@@ -269,7 +265,7 @@ void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, 
     touched.requests.push_back(request);
   }
   char hex[16];
-  FormatSeqHex(seq, hex);
+  EncodeHex16(seq, hex);
   touched.writer->AddFrame(record.timestamp_ms, seq,
                            {line_prefix_, std::string_view(hex, 16), "\",", record.body});
   r->ids->push_back(RecordId{writer_id_, seq});

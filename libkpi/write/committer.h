@@ -78,6 +78,7 @@
 #include <vector>
 
 #include "libkpi/format/record.h"
+#include "libkpi/format/segment_format.h"
 #include "libkpi/util/status.h"
 #include "libkpi/write/committer_stats.h"
 #include "libkpi/write/sync_mode.h"
@@ -93,7 +94,7 @@ struct CommitterOptions {
   int64_t seal_grace_ms = 5 * 60 * 1000;   // seal an hour this long after it ends
   uint64_t wal_max_bytes = 64ull << 20;    // seal early past this size
   int zstd_level = 3;
-  size_t block_bytes = 1 << 20;
+  size_t block_bytes = segment::kDefaultBlockBytes;
   uint64_t min_free_bytes = 0;      // below this, Commit returns NoSpace (→ 507)
 };
 

@@ -132,14 +132,12 @@ class SortedReadBack {
       end = pointers_[j].frame_end();
     }
     buf_.resize(end - start_);
-    for (size_t done = 0; done < buf_.size();) {
-      const ssize_t n = ::pread(fd_, buf_.data() + done, buf_.size() - done,
-                                static_cast<off_t>(start_ + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::FromErrno(errno, "pread " + path_);
-      if (n == 0) return Status::Corruption(path_ + ": offset " + std::to_string(start_ + done) +
-                                            ": the file ended during a seal");
-      done += static_cast<size_t>(n);
+    size_t got = 0;
+    KPI_RETURN_IF_ERROR(
+        FileSystem::Default()->ReadAt(fd_, start_, buf_.size(), buf_.data(), &got, path_));
+    if (got < buf_.size()) {
+      return Status::Corruption(path_ + ": offset " + std::to_string(start_ + got) +
+                                ": the file ended during a seal");
     }
     return Status::OK();
   }

@@ -3,6 +3,7 @@
 #include <boost/filesystem.hpp>
 
 #include "libkpi/util/crc32c.h"
+#include "libkpi/env/atomic_file.h"
 #include "libkpi/env/file_system.h"
 #include "libkpi/format/segment_codec.h"
 #include "libkpi/read/segment_reader.h"
@@ -93,7 +94,9 @@ Status SegmentWriter::Impl::Open() {
   boost::filesystem::create_directories(DirName(final_path_), ec);
   if (ec) return Status::IOError(DirName(final_path_) + ": cannot create directory: " + ec.message());
   opened_ = true;
-  KPI_RETURN_IF_ERROR(Fail(FileSystem::Default()->NewWritableFile(temp_path_, false, &file_)));
+  std::string temp;
+  KPI_RETURN_IF_ERROR(
+      Fail(CreateTempFor(FileSystem::Default(), final_path_, kStoreFileMode, &temp, &file_)));
   block_.reserve(options_.block_bytes);
   std::string frame;
   segment::EncodeHeaderFrame(header_, &frame);

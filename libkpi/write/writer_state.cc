@@ -11,6 +11,7 @@
 
 #include "libkpi/util/coding.h"
 #include "libkpi/util/crc32c.h"
+#include "libkpi/env/atomic_file.h"
 #include "libkpi/env/file_system.h"
 #include "libkpi/env/no_follow.h"
 
@@ -38,8 +39,8 @@ Status TakeLock(const std::string& path, int* fd_out) {
     ::close(fd);
     if (err == EWOULDBLOCK) {
       return Status::Busy(path + " is locked by " + (pid.empty() ? "another process" : "pid " + pid) +
-                          ": another kpid runs with this writer id; stop it or choose "
-                          "another --writer-id");
+                          ": another kpid runs with this writer id; stop it or give this "
+                          "one another writer id");
     }
     return Status::FromErrno(err, "flock " + path);
   }
@@ -130,7 +131,7 @@ Status WriterState::Load(const StoreLayout& layout) {
     if (has_files) {
       return Status::Corruption(path + " is missing but files of writer " + writer_id_ +
                                 " exist, so its next seq is unknown; restore the file or "
-                                "run with another --writer-id");
+                                "run with another writer id");
     }
   } else {
     char buf[kSeqFileSize + 1];
@@ -140,7 +141,7 @@ Status WriterState::Load(const StoreLayout& layout) {
     if (n < 0) return Status::FromErrno(err, "read " + path);
     if (n != static_cast<ssize_t>(kSeqFileSize) || crc32c::Value(buf, 8) != DecodeFixed32(buf + 8)) {
       return Status::Corruption(path + ": not 8 bytes + crc32c; the next seq is unknown, "
-                                       "restore the file or run with another --writer-id");
+                                       "restore the file or run with another writer id");
     }
     start = DecodeFixed64(buf);
   }
@@ -150,22 +151,13 @@ Status WriterState::Load(const StoreLayout& layout) {
 }
 
 Status WriterState::Persist(uint64_t bound) {
-  FileSystem* fs = FileSystem::Default();
-  const std::string path = dir_ + "/seq";
-  const std::string tmp = dir_ + "/.seq.tmp";
   char buf[kSeqFileSize];
   EncodeFixed64(buf, bound);
   EncodeFixed32(buf + 8, crc32c::Value(buf, 8));
-  std::unique_ptr<WritableFile> file;
-  KPI_RETURN_IF_ERROR(fs->NewWritableFile(tmp, /*exclusive=*/false, &file));
-  Status s = file->Append(std::string_view(buf, sizeof buf));
-  if (s.ok()) s = file->Sync();
-  const Status closed = file->Close();
-  if (s.ok()) s = closed;
-  if (s.ok()) s = fs->RenameFile(tmp, path);
-  if (s.ok()) s = fs->SyncDir(dir_);
-  if (s.ok()) bound_ = bound;
-  return s;
+  KPI_RETURN_IF_ERROR(ReplaceFileContents(FileSystem::Default(), dir_ + "/seq",
+                                          std::string_view(buf, sizeof buf), kStoreFileMode));
+  bound_ = bound;
+  return Status::OK();
 }
 
 Status WriterState::NextSeqs(uint64_t n, uint64_t* first) {

@@ -114,7 +114,7 @@ expect 1 "export with a bad range" -- ctl export 2026-13-01
 grep -q "^kpictl: time '2026-13-01': .*; " "$WORK/err" || fail "bad range: message: $(cat "$WORK/err")"
 [ "$(lines "$WORK/err")" -eq 1 ] || fail "bad range: one line on stderr expected"
 expect 1 "export with a bad --where" -- ctl export --where language
-grep -q "^kpictl: --where 'language': no operator" "$WORK/err" || fail "bad --where: $(cat "$WORK/err")"
+grep -q "^kpictl: where clause 'language': no operator" "$WORK/err" || fail "bad --where: $(cat "$WORK/err")"
 expect 1 "export with an unknown option" -- ctl export --bogus
 expect 2 "export from a missing store" -- "$KPICTL" --data-dir "$WORK/missing" export
 grep -q "^kpictl: data dir $WORK/missing: .*; check --data-dir" "$WORK/err" ||

@@ -128,7 +128,8 @@ TEST_CASE("budgets skip open hours and say when they cannot be met", "[purger]")
   CHECK(s.HoursLeft() == std::vector<int>{7, 10});
   CHECK(boost::filesystem::exists(s.wal));
   REQUIRE(r.unmet.size() == 1);
-  CHECK(r.unmet[0].find("--include-open") != std::string::npos);
+  CHECK(r.unmet[0].limit == kpi::PurgeLimit::kMaxBytes);
+  CHECK(r.unmet[0].detail.find("open hours were not to be purged") != std::string::npos);
 }
 
 TEST_CASE("purge by free space: an unreachable goal takes every closed hour", "[purger]") {

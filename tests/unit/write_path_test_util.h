@@ -98,10 +98,10 @@ class FaultFileSystem final : public FileSystem {
  public:
   FaultFileSystem(FileSystem* base, Faults* faults) : base_(base), faults_(faults) {}
 
-  Status NewWritableFile(const std::string& path, bool exclusive,
+  Status NewWritableFile(const std::string& path, bool exclusive, uint32_t mode,
                          std::unique_ptr<WritableFile>* file) override {
     std::unique_ptr<WritableFile> base;
-    KPI_RETURN_IF_ERROR(base_->NewWritableFile(path, exclusive, &base));
+    KPI_RETURN_IF_ERROR(base_->NewWritableFile(path, exclusive, mode, &base));
     *file = std::make_unique<FaultWritableFile>(std::move(base), path, faults_);
     return Status::OK();
   }
