@@ -51,7 +51,7 @@ mkdir -p "$D/segments/2026/11/29/21"
 moved=$D/segments/2026/11/29/21/$(basename "$(seg18)")
 mv "$(seg18)" "$moved"
 verify_finds 3 "a segment in another hour" \
-  "damaged: $moved: (block 0 at )?offset [0-9]+\b.*record .* is outside the segment's hour"
+  "damaged: $moved: (block 0 at )?offset [0-9]+\b.*record .* (is outside the segment's hour|timestamp outside the block's range)"
 grep -Eq "^kpictl: damaged: $moved: offset 0\b.*header says hour 2026-11-29T18" "$WORK/err" ||
   fail "verify: the moved segment's header is not reported at offset 0: $(head -n 3 "$WORK/err")"
 fresh

@@ -174,27 +174,27 @@ TEST_CASE("CSRF: a verified token in the cookie and the body, else 403 with the 
     const IngestAnswer a = h.Post(kJson, body);
     return std::to_string(a.status) + " " + a.body;
   };
-  const std::string good = R"({"csrf":"good","data":[{"number_emails":1}]})";
+  const std::string good = R"({"csrf":"good","data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})";
   CHECK_THAT(reason(good), Catch::Contains("403") && Catch::Contains("missing csrf cookie"));
   h.in.cookies = "kpi_csrf=good";
-  CHECK(reason(R"({"data":[{"number_emails":1}]})").find("missing csrf token") !=
+  CHECK(reason(R"({"data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})").find("missing csrf token") !=
         std::string::npos);
-  CHECK(reason(R"({"csrf":"evil","data":[{"number_emails":1}]})").find("does not match") !=
+  CHECK(reason(R"({"csrf":"evil","data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})").find("does not match") !=
         std::string::npos);
   CHECK(reason(good).rfind("200 ", 0) == 0);
   h.in.cookies = "kpi_csrf=evil; kpi_csrf=good";  // cookie tossing
-  CHECK(reason(R"({"csrf":"evil","data":[{"number_emails":1}]})").find("tossed") !=
+  CHECK(reason(R"({"csrf":"evil","data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})").find("tossed") !=
         std::string::npos);
   h.in.cookies = "kpi_csrf=forged";
-  CHECK(reason(R"({"csrf":"forged","data":[{"number_emails":1}]})").find("forged") !=
+  CHECK(reason(R"({"csrf":"forged","data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})").find("forged") !=
         std::string::npos);
   h.in.cookies = "kpi_csrf=old";
-  CHECK(reason(R"({"csrf":"old","data":[{"number_emails":1}]})").find("expired") !=
+  CHECK(reason(R"({"csrf":"old","data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})").find("expired") !=
         std::string::npos);
   // A bare blob carries the token in the X-KPI-CSRF-Token header instead.
   h.in.cookies = "kpi_csrf=good";
   h.in.csrf_header = "good";
-  CHECK(reason(R"({"number_emails":1})").rfind("200 ", 0) == 0);
+  CHECK(reason(R"({"event_stream":[["screen.rp_info",1]],"number_emails":1})").rfind("200 ", 0) == 0);
   CHECK(h.sink.stored.size() == 2);
 }
 
@@ -202,7 +202,7 @@ TEST_CASE("CSRF: a cross-site browser request is refused before its body is read
   const FakeVerifier verifier;
   Harness h(CsrfRequired(&verifier));
   h.in.cookies = "kpi_csrf=good";
-  const std::string good = R"({"csrf":"good","data":[{"number_emails":1}]})";
+  const std::string good = R"({"csrf":"good","data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})";
   h.in.host = "kpi.example:8080";
   h.in.origin = "https://evil.example";
   CHECK(h.Post(kJson, good).body.find("Origin 'https://evil.example' is neither") !=
@@ -223,7 +223,7 @@ TEST_CASE("CSRF: a cross-site browser request is refused before its body is read
 
 TEST_CASE("CSRF off checks nothing") {
   Harness h;
-  CHECK(h.Post(kJson, R"({"data":[{"number_emails":1}]})").status == 200);
+  CHECK(h.Post(kJson, R"({"data":[{"event_stream":[["screen.rp_info",1]],"number_emails":1}]})").status == 200);
 }
 
 TEST_CASE("CountCookie counts every occurrence of a name") {
