@@ -33,6 +33,12 @@ ctl export >"$WORK/live.jsonl" || fail "export over three data dirs failed"
 every_record_once "$WORK/live.jsonl" "the export while nodes run"
 
 # --- stop the nodes; nothing acknowledged is lost -----------------------------
+# kpid seals finished hours in the background (issue 16); the compaction below
+# needs the shared dir's segments, so wait (at most 20 s) for the first one.
+for ((i = 0; i < 200; i++)); do
+  [ -n "$(find "$S/segments" -name '*.kpi.zst' 2>/dev/null)" ] && break
+  sleep 0.1
+done
 for n in "${NODES[@]}"; do stop_kpid $n; done
 ctl export >"$WORK/all.jsonl" || fail "export after stopping failed"
 every_record_once "$WORK/all.jsonl" "the export after stopping"
