@@ -59,7 +59,6 @@ class Tailer {
   }
 
   Status Follow() {
-    InstallStopHandlers();
     while (!StopRequested()) {
       PauseUnlessStopped(args_.poll_ms);
       KPI_RETURN_IF_ERROR(PollOnce());
@@ -109,6 +108,9 @@ int RunTail(const TailArgs& args) {
   bool resume = false;
   if (s.ok() && !args.cursor_file.empty()) s = TailCursor::Load(args.cursor_file, &cursor, &resume);
   if (!s.ok()) return ReportAndExit(s, {}, args.query.quiet);
+  // A follower is stopped by a signal; take it before the first line is out,
+  // so a stop right after that line still ends cleanly with the cursor saved.
+  if (args.follow) InstallStopHandlers();
   Tailer tailer(args, std::move(cursor));
   s = tailer.Begin(resume);
   if (s.ok() && args.follow) s = tailer.Follow();
