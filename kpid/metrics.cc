@@ -1,6 +1,5 @@
 #include "kpid/metrics.h"
 
-#include <cstring>
 #include <map>
 
 namespace kpi {
@@ -48,50 +47,41 @@ uint64_t Metrics::responses(int status) const {
   return responses_[status - kMinStatus].load(kRelaxed);
 }
 
-std::string Metrics::RejectLabel(std::string_view field) {
-  std::string label;
-  for (char c : field) {
-    if (c == '.' || c == '[' || label.size() == kMaxLabelLength) break;
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    label.push_back(keep ? c : '_');
+Metrics::Metrics() : Metrics(Schema::Default()) {}
+
+Metrics::Metrics(const Schema& schema) {
+  for (const std::vector<std::string>& keys : schema.TopLevelFieldKeys()) {
+    for (const std::string& key : keys) reject_index_.emplace(key, reject_labels_.size());
+    reject_labels_.push_back(keys.front());
   }
-  return label.empty() ? "blob" : label;
+  for (const char* label : {"blob", "invalid", "unknown"}) {
+    reject_index_.emplace(label, reject_labels_.size());
+    reject_labels_.push_back(label);
+  }
+  reject_index_.emplace("", reject_index_.at("blob"));
+  unknown_index_ = reject_labels_.size() - 1;
+  reject_counts_ = std::make_unique<std::atomic<uint64_t>[]>(reject_labels_.size());
+}
+
+size_t Metrics::RejectIndex(std::string_view field) const {
+  const std::string_view top = field.substr(0, field.find_first_of(".["));
+  const auto it = reject_index_.find(top);
+  return it == reject_index_.end() ? unknown_index_ : it->second;
+}
+
+std::string_view Metrics::RejectLabel(std::string_view field) const {
+  return reject_labels_[RejectIndex(field)];
 }
 
 void Metrics::CountRejected(std::string_view field) {
-  char label[kMaxLabelLength + 1] = {};
-  const std::string name = RejectLabel(field);
-  std::memcpy(label, name.data(), name.size());
-  for (RejectSlot& slot : reject_slots_) {
-    int state = slot.state.load(std::memory_order_acquire);
-    if (state == 0) {
-      int expected = 0;
-      if (slot.state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
-        std::memcpy(slot.label, label, sizeof(label));
-        slot.count.fetch_add(1, kRelaxed);
-        slot.state.store(2, std::memory_order_release);
-        return;
-      }
-      state = expected;
-    }
-    // A slot being named (1) is skipped: the label may be another one.
-    if (state == 2 && std::strcmp(slot.label, label) == 0) {
-      slot.count.fetch_add(1, kRelaxed);
-      return;
-    }
-  }
-  rejects_overflow_.fetch_add(1, kRelaxed);
+  reject_counts_[RejectIndex(field)].fetch_add(1, kRelaxed);
 }
 
 uint64_t Metrics::rejected(std::string_view label) const {
-  uint64_t sum = 0;
-  for (const RejectSlot& slot : reject_slots_) {
-    if (slot.state.load(std::memory_order_acquire) == 2 && label == slot.label) {
-      sum += slot.count.load(kRelaxed);
-    }
+  for (size_t i = 0; i < reject_labels_.size(); ++i) {
+    if (reject_labels_[i] == label) return reject_counts_[i].load(kRelaxed);
   }
-  return label == "other" ? sum + rejects_overflow_.load(kRelaxed) : sum;
+  return 0;
 }
 
 std::string Metrics::RenderPrometheus(const ScrapeGauges& gauges) const {
@@ -107,15 +97,13 @@ std::string Metrics::RenderPrometheus(const ScrapeGauges& gauges) const {
                "Records acknowledged to clients (durable per --sync).", records_stored());
   AppendHelp(&out, "kpi_records_rejected_total", "counter",
              "Blobs rejected by the schema, by the top-level field that failed.");
-  std::map<std::string, uint64_t> rejects;
-  for (const RejectSlot& slot : reject_slots_) {
-    if (slot.state.load(std::memory_order_acquire) == 2) {
-      rejects[slot.label] += slot.count.load(kRelaxed);
-    }
+  std::map<std::string_view, uint64_t> rejects;  // sorted by label
+  for (size_t i = 0; i < reject_labels_.size(); ++i) {
+    const uint64_t n = reject_counts_[i].load(kRelaxed);
+    if (n != 0) rejects[reject_labels_[i]] = n;
   }
-  if (rejects_overflow_.load(kRelaxed) != 0) rejects["other"] += rejects_overflow_.load(kRelaxed);
   for (const auto& [label, n] : rejects) {
-    AppendSample(&out, "kpi_records_rejected_total", "field=\"" + label + "\"", n);
+    AppendSample(&out, "kpi_records_rejected_total", "field=\"" + std::string(label) + "\"", n);
   }
   AppendMetric(&out, "kpi_unknown_fields_dropped_total", "counter",
                "Blob members not in the schema, dropped before storage.",

@@ -1,9 +1,11 @@
 // Metrics: kpid's counters and their Prometheus text exposition (GET /metrics).
 //
 // Contract: every counter is a relaxed atomic, so counting costs no lock on
-// the request path. Label sets are bounded: status codes 100..599, and
-// rejected records by the top-level schema field that failed (at most
-// kMaxRejectLabels distinct labels; further ones count as "other").
+// the request path. Label sets are bounded and never taken from what a
+// client sent: status codes 100..599, and rejected records by the top-level
+// schema field that failed (an alias counts under its field's name), "blob"
+// for a blob as a whole, "invalid" for an unusable body, and "unknown" for a
+// key the schema does not name (e.g. a duplicated junk member).
 // Committer figures (bytes written, fsync latency, queue depth, open WALs,
 // sealed segments) are read from CommitterStats at scrape time.
 //
@@ -13,10 +15,14 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libkpi/ingest/ingest_counters.h"
+#include "libkpi/ingest/schema.h"
 #include "libkpi/write/committer.h"
 #include "libkpi/space/retention.h"
 
@@ -30,10 +36,10 @@ struct ScrapeGauges {
 
 class Metrics : public IngestCounters {
  public:
-  static constexpr size_t kMaxRejectLabels = 64;
-  static constexpr size_t kMaxLabelLength = 31;
-
-  Metrics() = default;
+  // Reject labels from the built-in schema's fields.
+  Metrics();
+  // Reject labels from `schema`'s top-level fields (only read here).
+  explicit Metrics(const Schema& schema);
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -56,22 +62,16 @@ class Metrics : public IngestCounters {
   // The Prometheus text format (version 0.0.4).
   std::string RenderPrometheus(const ScrapeGauges& gauges) const;
 
-  // The bounded label for a FieldError field: the top-level name, reduced
-  // to [a-z0-9_], at most kMaxLabelLength characters.
-  static std::string RejectLabel(std::string_view field);
+  // The label a FieldError field counts under: the canonical name of the
+  // top-level schema field it is in, "blob" for "", "invalid", or "unknown".
+  std::string_view RejectLabel(std::string_view field) const;
 
  private:
   static constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
   static constexpr int kMinStatus = 100;
   static constexpr int kMaxStatus = 599;
 
-  // A slot is claimed once (state 0 -> 1), named, then published (2); two
-  // threads racing on one new label may claim two slots, which rendering sums.
-  struct RejectSlot {
-    std::atomic<int> state{0};
-    char label[kMaxLabelLength + 1] = {};
-    std::atomic<uint64_t> count{0};
-  };
+  size_t RejectIndex(std::string_view field) const;
 
   void RenderCommitter(const CommitterStats& stats, std::string* out) const;
 
@@ -81,8 +81,12 @@ class Metrics : public IngestCounters {
   std::atomic<uint64_t> unknown_fields_dropped_{0};
   std::atomic<uint64_t> opt_outs_{0};
   std::atomic<uint64_t> sampled_out_{0};
-  std::atomic<uint64_t> rejects_overflow_{0};
-  std::array<RejectSlot, kMaxRejectLabels> reject_slots_;
+  // Fixed at construction: the labels, a counter per label, and every key
+  // (field name or alias, "", "invalid") that has a label of its own.
+  std::vector<std::string> reject_labels_;
+  std::unique_ptr<std::atomic<uint64_t>[]> reject_counts_;
+  std::map<std::string, size_t, std::less<>> reject_index_;
+  size_t unknown_index_ = 0;
 };
 
 }  // namespace kpi

@@ -484,6 +484,15 @@ int64_t Schema::timestamp_round_ms() const { return rep_->spec.timestamp_round_m
 
 size_t Schema::field_count() const { return rep_->spec.fields.size(); }
 
+std::vector<std::vector<std::string>> Schema::TopLevelFieldKeys() const {
+  std::vector<std::vector<std::string>> keys;
+  for (const FieldSpec& field : rep_->spec.fields) {
+    keys.push_back({field.name});
+    keys.back().insert(keys.back().end(), field.aliases.begin(), field.aliases.end());
+  }
+  return keys;
+}
+
 const std::string& Schema::source() const { return rep_->spec.source; }
 
 }  // namespace kpi

@@ -63,6 +63,8 @@ class Schema {
 
   int64_t timestamp_round_ms() const;
   size_t field_count() const;
+  // Each top-level field: its canonical name first, then its aliases.
+  std::vector<std::vector<std::string>> TopLevelFieldKeys() const;
   // The schema file's text as loaded (for Default(): packaging/schema.json
   // as it was at build time).
   const std::string& source() const;

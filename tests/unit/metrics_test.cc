@@ -10,21 +10,31 @@
 
 using namespace kpi;
 
-TEST_CASE("reject labels are the top-level field, bounded and sanitized") {
-  CHECK(Metrics::RejectLabel("screen_size.width") == "screen_size");
-  CHECK(Metrics::RejectLabel("event_stream[3][1]") == "event_stream");
-  CHECK(Metrics::RejectLabel("") == "blob");
-  CHECK(Metrics::RejectLabel("Bad\"Label}") == "bad_label_");
-  CHECK(Metrics::RejectLabel(std::string(100, 'x')).size() == Metrics::kMaxLabelLength);
+TEST_CASE("reject labels are the schema's top-level fields, never a client's key") {
+  const Metrics m;
+  CHECK(m.RejectLabel("screen_size.width") == "screen_size");
+  CHECK(m.RejectLabel("event_stream[3][1]") == "event_stream");
+  CHECK(m.RejectLabel("lang") == "language");  // an alias counts under its field
+  CHECK(m.RejectLabel("") == "blob");
+  CHECK(m.RejectLabel("invalid") == "invalid");
+  CHECK(m.RejectLabel("junk") == "unknown");
+  CHECK(m.RejectLabel("Bad\"Label}") == "unknown");
+  CHECK(m.RejectLabel(std::string(100, 'x')) == "unknown");
 }
 
-TEST_CASE("past kMaxRejectLabels distinct labels, rejects count as other") {
+TEST_CASE("70 junk keys count as unknown and leave the real fields' labels alone") {
   Metrics m;
-  for (size_t i = 0; i < Metrics::kMaxRejectLabels + 10; ++i) {
-    m.CountRejected("field" + std::to_string(i));
-  }
-  CHECK(m.rejected("field0") == 1);
-  CHECK(m.rejected("other") == 10);
+  for (int i = 0; i < 70; ++i) m.CountRejected("junk" + std::to_string(i));
+  m.CountRejected("number_emails");
+  m.CountRejected("number_sites_signed_in");
+  CHECK(m.rejected("unknown") == 70);
+  CHECK(m.rejected("number_emails") == 1);
+  CHECK(m.rejected("number_sites_logged_in") == 1);
+  CHECK(m.rejected("junk0") == 0);
+  const std::string text = m.RenderPrometheus(ScrapeGauges{});
+  CHECK(text.find("junk") == std::string::npos);
+  CHECK(text.find("kpi_records_rejected_total{field=\"unknown\"} 70\n") != std::string::npos);
+  CHECK(text.find("kpi_records_rejected_total{field=\"number_emails\"} 1\n") != std::string::npos);
 }
 
 TEST_CASE("concurrent counting loses nothing") {
