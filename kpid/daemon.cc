@@ -15,6 +15,7 @@
 #include "kpid/metrics.h"
 #include "kpid/protection_warnings.h"
 #include "kpid/read_api.h"
+#include "kpid/read_tokens.h"
 #include "libkpi/space/retention.h"
 #include "libkpi/ingest/schema.h"
 #include "libkpi/util/secret.h"
@@ -77,11 +78,13 @@ int RunDaemon(const ServerOptions& options) {
   s = LoadSchema(options, &schema);
   if (!s.ok()) return Fail(kDaemonExitConfig, "cannot load the schema", s);
   std::string forwarder_token;
-  std::string read_token;
+  ReadTokens read_tokens;
   s = LoadOptionalSecret(options.forwarder_token_file, "--forwarder-token-file",
                          &forwarder_token);
-  if (s.ok()) s = LoadOptionalSecret(options.read_token_file, "--read-token-file", &read_token);
-  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot read a token file", s);
+  if (s.ok() && !options.read_token_file.empty()) {
+    s = ReadTokens::Load(options.read_token_file, &read_tokens);
+  }
+  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot use a token file", s);
 
   // Every thread started from here on inherits the blocked stop signals,
   // so only sigwait below sees them.
@@ -111,14 +114,18 @@ int RunDaemon(const ServerOptions& options) {
   }
   const CsrfTokens csrf_tokens(std::move(csrf_secret), options.csrf_ttl_ms);
   RetentionService retention(RetentionOptionsFrom(options));
-  Metrics metrics;
+  Metrics metrics(schema);
   metrics.SetRetentionStats(&retention.stats());
   CommitterSink sink(&committer);
   IngestConfig ingest_config = MakeIngestConfig(options, forwarder_token);
   ingest_config.csrf.verifier = &csrf_tokens;
   IngestService ingest(std::move(ingest_config), &schema, &sink, &metrics);
   std::unique_ptr<ReadApi> read_api;
-  if (!read_token.empty()) read_api = std::make_unique<ReadApi>(options.data_dir, read_token);
+  if (read_tokens.size() != 0) {
+    LogInfo("read API: " + std::to_string(read_tokens.size()) + " named read tokens from " +
+            options.read_token_file);
+    read_api = std::make_unique<ReadApi>(options.data_dir, std::move(read_tokens));
+  }
   HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get(),
                     &csrf_tokens);
   s = server.Bind();

@@ -13,7 +13,6 @@
 #include "libkpi/report/report_html.h"
 #include "libkpi/report/report_json.h"
 #include "libkpi/report/report_query.h"
-#include "libkpi/util/secret.h"
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
@@ -75,6 +74,30 @@ struct Page {
     return false;
   }
 };
+
+std::string RangeText(const TimeRange& range) {
+  const std::string from = range.from_ms <= kMinTimeMs ? "*" : FormatIso(range.from_ms);
+  const std::string to = range.to_ms >= kMaxTimeMs ? "*" : FormatIso(range.to_ms);
+  return "[" + from + ", " + to + ")";
+}
+
+// Who read what: the reader's name (never the token), the route, the range
+// and how many records the answer held.
+void LogRead(const std::string& reader, const char* route, const TimeRange& range,
+             uint64_t records, std::string_view note = {}) {
+  LogInfo("read: reader " + reader + ", " + route + " " + RangeText(range) + ", " +
+          std::to_string(records) + " records" + std::string(note));
+}
+
+// The unweighted records behind a report: its total over every use.
+uint64_t ReportRecords(const Report& report) {
+  if (report.rows.empty()) return 0;
+  uint64_t records = 0;
+  for (const auto& [key, cell] : report.total().cells) {
+    if (report.keys[key].group < 0) records += cell.records;
+  }
+  return records;
+}
 
 std::string_view ParamOrEmpty(const httplib::Request& req, const char* name) {
   const auto it = req.params.find(name);
@@ -150,9 +173,9 @@ Status ParseReadQuery(std::string_view start, std::string_view end, std::string_
 
 namespace {
 
-// Answers GET /wsapi/report for `range` (already authenticated).
+// Answers GET /wsapi/report for `range` (already authenticated by `reader`).
 void ServeReport(const std::string& data_dir, const httplib::Request& req, const TimeRange& range,
-                 httplib::Response& res) {
+                 const std::string& reader, httplib::Response& res) {
   std::vector<std::pair<std::string, std::string>> params(req.params.begin(), req.params.end());
   ReportSpec spec;
   std::vector<std::string> where;
@@ -171,31 +194,40 @@ void ServeReport(const std::string& data_dir, const httplib::Request& req, const
     return AnswerError(res, 503, "io_error", s.ToString());
   }
   if (AnyDamage(problems)) LogWarn("read API report skipped damaged blocks");
+  LogRead(reader, "report", range, ReportRecords(report));
   html ? res.set_content(RenderReportHtml(report), "text/html; charset=utf-8")
        : res.set_content(RenderReportJson(report), "application/json");
 }
 
 }  // namespace
 
-ReadApi::ReadApi(std::string data_dir, std::string token)
-    : data_dir_(std::move(data_dir)), token_(std::move(token)) {}
+ReadApi::ReadApi(std::string data_dir, ReadTokens tokens)
+    : data_dir_(std::move(data_dir)), tokens_(std::move(tokens)) {}
 
-bool ReadApi::Authorized(std::string_view authorization) const {
+const std::string* ReadApi::Reader(std::string_view authorization) const {
   constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.substr(0, kBearer.size()) != kBearer) return false;
-  return ConstantTimeEquals(authorization.substr(kBearer.size()), token_);
+  if (authorization.substr(0, kBearer.size()) != kBearer) return nullptr;
+  return tokens_.Find(authorization.substr(kBearer.size()));
 }
 
 void ReadApi::AddRoutes(httplib::Server* server) const {
   // Authenticates and parses; false when `res` already holds the answer.
+  // `reader` is the token's name.
   auto prepare = [this](const httplib::Request& req, httplib::Response& res, bool paged,
-                        ReadQuery* query) {
+                        ReadQuery* query, std::string* reader) {
+    // Records, counts and refusals alike are never kept by a cache.
+    res.set_header("Cache-Control", "no-store");
     const auto auth = req.headers.find("Authorization");
-    if (auth == req.headers.end() || !Authorized(auth->second)) {
+    const std::string* name = auth == req.headers.end() ? nullptr : Reader(auth->second);
+    if (name == nullptr) {
+      LogInfo(std::string("read refused: ") +
+              (auth == req.headers.end() ? "no bearer token" : "not a read token") + " on " +
+              (paged ? "export" : req.path == kCountPath ? "count" : "report"));
       res.set_header("WWW-Authenticate", "Bearer realm=\"kpi\"");
       AnswerError(res, 401, "unauthorized", "send Authorization: Bearer <read token>");
       return false;
     }
+    *reader = *name;
     const Status s = ParseReadQuery(ParamOrEmpty(req, "start"), ParamOrEmpty(req, "end"),
                                     paged ? ParamOrEmpty(req, "limit") : std::string_view(),
                                     paged ? ParamOrEmpty(req, "cursor") : std::string_view(),
@@ -205,25 +237,33 @@ void ReadApi::AddRoutes(httplib::Server* server) const {
   };
   server->Get(kReadPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
     ReadQuery query;
-    if (!prepare(req, res, true, &query)) return;
+    std::string reader;
+    if (!prepare(req, res, true, &query, &reader)) return;
     StreamOptions options;
     options.data_dirs = {data_dir_};
     options.range = query.range;
     auto page = std::make_shared<Page>(std::move(options));
     page->query = std::move(query);
     res.set_chunked_content_provider(
-        "application/x-ndjson", [page](size_t, httplib::DataSink& sink) {
+        "application/x-ndjson",
+        [page](size_t, httplib::DataSink& sink) {
           const bool complete = page->Fill();
           if (!page->chunk.empty() && !sink.write(page->chunk.data(), page->chunk.size())) {
             return false;  // the client went away
           }
           if (complete) sink.done();
           return true;
+        },
+        // Runs once the answer is over: the records it sent are known.
+        [page, reader](bool success) {
+          LogRead(reader, "export", page->query.range, page->returned,
+                  success ? "" : " (answer cut short)");
         });
   });
   server->Get(kCountPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
     ReadQuery query;
-    if (!prepare(req, res, false, &query)) return;
+    std::string reader;
+    if (!prepare(req, res, false, &query, &reader)) return;
     std::vector<PeriodCount> hours;
     ReadProblems problems;
     const Status s = CountByHour({data_dir_}, query.range, &hours, &problems);
@@ -238,10 +278,14 @@ void ReadApi::AddRoutes(httplib::Server* server) const {
     AppendJsonUint(&body, count);
     body += '}';
     res.set_content(body, "application/json");
+    LogRead(reader, "count", query.range, count);
   });
   server->Get(kReportPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
     ReadQuery query;
-    if (prepare(req, res, false, &query)) ServeReport(data_dir_, req, query.range, res);
+    std::string reader;
+    if (prepare(req, res, false, &query, &reader)) {
+      ServeReport(data_dir_, req, query.range, reader, res);
+    }
   });
 }
 

@@ -21,9 +21,14 @@
 //
 // start and end take the forms of kpictl ranges (time_range.h: ISO 8601,
 // Unix ms, -7d, today); either may be left out. Every request needs
-// `Authorization: Bearer <token>` equal to --read-token-file's content
-// (compared in constant time): 401 otherwise. Without a token file kpid does
-// not create a ReadApi and the routes answer 404. Bad parameters get 400.
+// `Authorization: Bearer <token>` with one of --read-token-file's named
+// tokens (read_tokens.h, compared in constant time): 401 otherwise. Without a
+// token file kpid does not create a ReadApi and the routes answer 404. Bad
+// parameters get 400. Every answer carries `Cache-Control: no-store`, so no
+// proxy or browser cache keeps records. Every read is logged at info with
+// the token's name, the route, the range and the records it returned (for a
+// report: the records it counted), never the token; a refused token is
+// logged without what was presented.
 //
 // Thread-safety: the routes run on many worker threads; each request reads
 // through its own RecordStream.
@@ -34,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "kpid/read_tokens.h"
 #include "libkpi/read/read_cursor.h"
 #include "libkpi/report/report_spec.h"
 #include "libkpi/util/status.h"
@@ -68,17 +74,18 @@ Status ParseReportParams(const std::vector<std::pair<std::string, std::string>>&
 
 class ReadApi {
  public:
-  ReadApi(std::string data_dir, std::string token);
+  ReadApi(std::string data_dir, ReadTokens tokens);
 
-  // Whether an Authorization header carries the bearer token.
-  bool Authorized(std::string_view authorization) const;
+  // The name of the reader whose bearer token an Authorization header
+  // carries, or nullptr.
+  const std::string* Reader(std::string_view authorization) const;
 
   // Registers both routes on `server`; `this` must outlive it.
   void AddRoutes(httplib::Server* server) const;
 
  private:
   std::string data_dir_;
-  std::string token_;
+  ReadTokens tokens_;
 };
 
 }  // namespace kpi

@@ -184,7 +184,8 @@ void AddPrivacyOptions(CLI::App* app, ServerOptions* o) {
   app->add_option("--forwarder-header", o->forwarder_header, "Header carrying the token")
       ->capture_default_str()->group(g);
   app->add_option("--read-token-file", o->read_token_file,
-                  "Bearer token for the read API; without it the read API answers 404")
+                  "Named bearer tokens for the read API, one `NAME TOKEN` per line (mode 0600, "
+                  "tokens of 32+ characters); without it the read API answers 404")
       ->type_name("FILE")->group(g);
 }
 

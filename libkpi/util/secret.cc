@@ -1,6 +1,11 @@
 #include "libkpi/util/secret.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +25,52 @@ Status LoadSecretFile(const std::string& path, std::string_view what, std::strin
   const auto last = s.find_last_not_of(" \t\r\n");
   *secret = s.substr(first, last - first + 1);
   return Status::OK();
+}
+
+namespace {
+
+Status CheckOwnerOnly(int fd, const std::string& where) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, where + ": stat");
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(where + " is not a regular file; name the file itself");
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument(where + " has mode " + mode +
+                                   ": group or others may read or write it; chmod 600 it");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadPrivateFile(const std::string& path, std::string_view what, size_t max_bytes,
+                       std::string* text) {
+  const std::string where = std::string(what) + ": " + path;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      return Status::InvalidArgument(where + " is a symbolic link; name the file itself");
+    }
+    return Status::FromErrno(errno, where + ": open");
+  }
+  Status s = CheckOwnerOnly(fd, where);
+  text->clear();
+  char buf[4096];
+  while (s.ok()) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = Status::FromErrno(errno, where + ": read");
+    if (n <= 0) break;
+    text->append(buf, static_cast<size_t>(n));
+    if (text->size() > max_bytes) {
+      s = Status::InvalidArgument(where + " is over " + std::to_string(max_bytes) + " bytes");
+    }
+  }
+  ::close(fd);
+  return s;
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

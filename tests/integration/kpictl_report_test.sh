@@ -17,7 +17,7 @@ DATA=$WORK/data
   >/dev/null || fail "kpi-mkstore"
 
 # --- 9 + 10 uses posted through kpid (another writer on the same store) ------
-printf 'report-token\n' >"$WORK/read.token"
+read_tokens "$WORK/read.token" dashboard report-token-0123456789abcdef0123456789
 start_kpid r "$DATA" --max-age 0 --seal-grace 0s --min-free-bytes 0 --writer-id rp \
   --read-token-file "$WORK/read.token" --read-listen 127.0.0.1:0
 R=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) for reads.*/\1/p' "$WORK/r.log")
@@ -118,7 +118,7 @@ grep -q '<td>eo</td><td class="w"' "$WORK/report.html" || fail "html: eo must re
 ! grep -qi '<script' "$WORK/report.html" || fail "html: a script"
 
 # --- the read API serves the same report --------------------------------------
-AUTH=(-H 'Authorization: Bearer report-token')
+AUTH=(-H 'Authorization: Bearer report-token-0123456789abcdef0123456789')
 Q="start=2026-11-26&end=2026-11-30&by=day&group=language&group=user_agent.os&group=screen_class"
 curl -sS -o "$WORK/api.json" -w '%{http_code} %{content_type}' "${AUTH[@]}" \
   "http://127.0.0.1:$R/wsapi/report?$Q" >"$WORK/api.status" || fail "GET /wsapi/report"

@@ -10,14 +10,15 @@ command -v python3 >/dev/null || { echo "python3 missing: skipped"; exit 77; }
 # Payloads carry MARKER; it must never show up in the log or the store.
 MARKER=hostilemarker$RANDOM$RANDOM
 THREADS=4
-printf 'read-secret-%s\n' "$RANDOM" >"$WORK/read.token"
+READ_TOKEN=read-secret-$RANDOM-0123456789abcdef0123456789
+read_tokens "$WORK/read.token" hostile "$READ_TOKEN"
 start_kpid h "$WORK/data" --max-age 0 --min-free-bytes 0 --writer-id ho --seal-grace 0s \
   --threads "$THREADS" --read-timeout 1s --write-timeout 2s --max-body 64K \
   --read-token-file "$WORK/read.token" --log-level debug
 P=$PORT_h
 
 timeout 300 python3 "$KPI_SOURCE_DIR/tests/integration/kpid_hostile.py" \
-  "$P" "$MARKER" "$(cat "$WORK/read.token")" "$THREADS" || fail "hostile clients (see above)"
+  "$P" "$MARKER" "$READ_TOKEN" "$THREADS" || fail "hostile clients (see above)"
 
 kill -0 "$KPID_PID_h" 2>/dev/null || fail "kpid died"
 stop_kpid h

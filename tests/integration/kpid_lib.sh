@@ -243,3 +243,14 @@ wait_hours_left() {
   done
   return 1
 }
+
+# read_tokens FILE NAME TOKEN [NAME TOKEN...]: a mode 0600 --read-token-file.
+read_tokens() {
+  local file=$1
+  shift
+  (umask 077 && : >"$file")
+  while [ $# -ge 2 ]; do
+    printf '%s %s\n' "$1" "$2" >>"$file"
+    shift 2
+  done
+}

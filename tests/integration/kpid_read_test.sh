@@ -4,7 +4,8 @@
 # split between --listen and --read-listen.
 source "$(dirname "$0")/kpid_lib.sh"
 
-printf 'read-secret\n' >"$WORK/read.token"
+TOKEN=read-secret-0123456789abcdef0123456789
+read_tokens "$WORK/read.token" dashboard "$TOKEN"
 COMMON=(--max-age 0 --seal-grace 0s --min-free-bytes 0 --writer-id rd)
 start_kpid r "$WORK/data" "${COMMON[@]}" --read-token-file "$WORK/read.token" \
   --read-listen 127.0.0.1:0
@@ -24,11 +25,11 @@ get() {  # get PORT PATH [curl args]: prints "<status> <body>"
   printf ' '
   cat "$WORK/body"
 }
-AUTH=(-H 'Authorization: Bearer read-secret')
+AUTH=(-H "Authorization: Bearer $TOKEN")
 
 # --- authentication and listeners --------------------------------------------
 case "$(get "$R" "$INGEST")" in 401*) ;; *) fail "no token must get 401" ;; esac
-case "$(get "$R" "$INGEST" -H 'Authorization: Bearer read-secreT')" in
+case "$(get "$R" "$INGEST" -H "Authorization: Bearer ${TOKEN%?}T")" in
   401*) ;; *) fail "a wrong token must get 401" ;; esac
 case "$(get "$P" "$INGEST/count" "${AUTH[@]}")" in
   404*) ;; *) fail "the public listener must not serve reads with --read-listen" ;; esac

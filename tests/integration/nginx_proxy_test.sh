@@ -34,7 +34,7 @@ get() {  # get PORT PATH [curl args...]: prints the status
 }
 
 # --- kpid with everything on one listener (reads and /metrics included) ----
-echo "s3cret-read-token" >"$WORK/read.token"
+read_tokens "$WORK/read.token" ops s3cret-read-token-0123456789abcdef0123
 D=$WORK/store
 start_kpid k "$D" --max-age 0 --min-free-bytes 0 --honor-dnt --writer-id ng \
   --read-token-file "$WORK/read.token"
@@ -87,7 +87,7 @@ tr -d '\r' <"$WORK/headers" | grep -qi '^Allow: POST$' || fail "405 without Allo
 through "$NP" 405 -X PUT -H "Content-Type: $JSON" --data-binary "@$FIXTURES/seed-blob.json"
 for path in /metrics /wsapi/interaction_data/count / /wsapi/interaction_data/; do
   check "$path is 404 through nginx" test "$(get "$NP" "$path" \
-    -H 'Authorization: Bearer s3cret-read-token')" = 404
+    -H 'Authorization: Bearer s3cret-read-token-0123456789abcdef0123')" = 404
 done
 check "/healthz from the loopback" test "$(get "$NP" /healthz)" = 200
 
