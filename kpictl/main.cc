@@ -1,7 +1,10 @@
 // kpictl: query and maintain a kpi store. Parses options only; every command
 // is a libkpi function (libkpi/ctl_*.h). Exit codes: libkpi/exit_codes.h.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
+#include <cstdlib>
+#include <iostream>
 #include <utility>
 #include <vector>
 
@@ -27,6 +30,14 @@ void AddWhereOption(CLI::App* sub, std::vector<std::string>* where) {
       ->type_name("CLAUSE");
 }
 
+// kpid's config file, read for its data-dir when --config is not given:
+// $KPICTL_CONFIG, else the package's /etc/kpid/kpid.conf (skipped when
+// missing), so `kpictl export -7d` finds the packaged store.
+std::string DefaultConfigPath() {
+  const char* env = std::getenv("KPICTL_CONFIG");
+  return env != nullptr && *env != '\0' ? env : "/etc/kpid/kpid.conf";
+}
+
 void FillGlobals(const GlobalOptions& global, kpi::QueryArgs* query) {
   query->data_dirs = global.data_dirs;
   query->quiet = global.quiet;
@@ -35,14 +46,21 @@ void FillGlobals(const GlobalOptions& global, kpi::QueryArgs* query) {
 }  // namespace kpictl
 
 int main(int argc, char** argv) {
+  // What kpictl writes is its user's alone (exports, reports, cursors and
+  // ship state 0600) or the store's (kpid's 0640 files, 0750 directories):
+  // never anything for others, whatever umask it inherited.
+  ::umask(::umask(0) | 027);
   CLI::App app{"kpictl - query and maintain a kpi store"};
   kpictl::GlobalOptions global;
   app.add_option("--data-dir", global.data_dirs,
-                 "a data directory (repeat to read several as one store)")
+                 "a data directory (repeat to read several as one store; default: the "
+                 "config file's data-dir)")
       ->allow_extra_args(false)
       ->type_name("DIR");
-  app.set_config("--config", "", "read options from FILE (kpid's config file; keys kpictl "
-                                 "does not know are ignored)");
+  const std::string default_config = kpictl::DefaultConfigPath();
+  app.set_config("--config", default_config,
+                 "read options from FILE (kpid's config file; keys kpictl does not know are "
+                 "ignored); without it, $KPICTL_CONFIG or /etc/kpid/kpid.conf when present");
   // kpid's keys (listen, sync, ...) are not kpictl's: ignore them, but keep
   // rejecting unknown options on the command line.
   app.allow_config_extras(CLI::config_extras_mode::ignore);
@@ -76,6 +94,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kpi::kExitOk : kpi::kExitUsage;
+  }
+  if (global.data_dirs.empty()) {
+    std::cerr << "kpictl: no data directory: give --data-dir DIR, or --config FILE holding "
+                 "`data-dir = DIR` (the default "
+              << default_config << " is missing, unreadable or has no data-dir)\n";
+    return kpi::kExitUsage;
   }
   for (auto& [sub, run] : commands) {
     if (sub->parsed()) return run();

@@ -69,6 +69,9 @@ int Fail(int code, const char* what, const Status& s) {
 
 int RunDaemon(const ServerOptions& options) {
   SetLogLevel(options.log_level);
+  // The store is for kpid and its readers' group (kStoreFileMode 0640,
+  // directories 0750), never for others, whatever umask kpid inherited.
+  ::umask(::umask(0) | 027);
   Status s = options.Validate();
   if (!s.ok()) return Fail(kDaemonExitConfig, "bad option", s);
   for (const std::string& weakened : WeakenedProtections(options)) {

@@ -4,8 +4,9 @@
 #   cmake -S . -B build -DCMAKE_INSTALL_PREFIX=/usr && cmake --build build
 #   cd build && cpack -G DEB          # -> kpi_<version>_<arch>.deb
 #
-# Maintainer scripts in packaging/debian/ create the `kpid` system user and
-# /var/lib/kpid (0750, kpid:kpid) and enable the service; files below /etc
+# Maintainer scripts in packaging/debian/ create the `kpid` system user, the
+# `kpi-readers` group (analysts who may read the store) and /var/lib/kpid
+# (2750, kpid:kpi-readers), and enable the service; files below /etc
 # are conffiles, so dpkg keeps local edits across upgrades.
 
 include(${CMAKE_CURRENT_LIST_DIR}/install.cmake)

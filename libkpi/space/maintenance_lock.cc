@@ -1,4 +1,5 @@
 #include "libkpi/space/maintenance_lock.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/env/no_follow.h"
 
 #include <fcntl.h>
@@ -16,7 +17,7 @@ namespace {
 Status LockFile(const std::string& dir, const std::string& path,
                 MaintenanceLock::IfDiskFull if_full, int* fd) {
   *fd = -1;
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
     const int err = errno;
     if ((err == ENOSPC || err == EDQUOT) &&
         if_full == MaintenanceLock::IfDiskFull::kProceedUnlocked) {
@@ -25,7 +26,7 @@ Status LockFile(const std::string& dir, const std::string& path,
     return Status::FromErrno(err, "mkdir " + dir);
   }
   int f;
-  Status opened = OpenNoFollow(path, O_RDWR | O_CREAT, 0644, &f);
+  Status opened = OpenNoFollow(path, O_RDWR | O_CREAT, kStoreFileMode, &f);
   if (!opened.ok()) {
     const bool full = opened.IsNoSpace();
     if (full && if_full == MaintenanceLock::IfDiskFull::kProceedUnlocked) return Status::OK();

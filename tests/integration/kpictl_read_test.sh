@@ -120,7 +120,7 @@ expect 2 "export from a missing store" -- "$KPICTL" --data-dir "$WORK/missing" e
 grep -q "^kpictl: data dir $WORK/missing: .*; check --data-dir" "$WORK/err" ||
   fail "missing store: message: $(cat "$WORK/err")"
 [ -s "$WORK/out" ] && fail "missing store: stdout must stay empty"
-expect 1 "export without a data dir" -- "$KPICTL" export
+expect 1 "export without a data dir" -- env KPICTL_CONFIG="$WORK/none.conf" "$KPICTL" export
 grep -q "no data directory" "$WORK/err" || fail "no data dir: message: $(cat "$WORK/err")"
 
 # --config: kpid's own config file, keys kpictl does not know are ignored.

@@ -2,8 +2,9 @@
 # The Debian package as cpack builds it from this build directory: every file
 # where Debian, systemd and nginx look for it, the conffiles and maintainer
 # scripts, Depends matching what the binaries load; the unit passes
-# systemd-analyze verify; kpid accepts the packaged config; the postinst
-# creates the kpid user and a 0750 /var/lib/kpid (run against stub commands).
+# systemd-analyze verify; kpid accepts the packaged config; kpictl finds the
+# packaged store from it; the postinst creates the kpid user, the kpi-readers
+# group and a 2750 kpid:kpi-readers /var/lib/kpid (run against stub commands).
 set -u
 : "${KPID:?KPID must name the kpid binary}" "${KPI_BINARY_DIR:?KPI_BINARY_DIR must name the build directory}"
 KPI_SOURCE_DIR=${KPI_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -142,7 +143,7 @@ KPID_PID=""
 
 # --- kpi-ship: off until configured, and kpictl reads its packaged config ----
 SHIP_CONF=$WORK/root/etc/kpid/kpi-ship.conf
-for setting in DynamicUser=yes SupplementaryGroups=kpid StateDirectory=kpi-ship \
+for setting in DynamicUser=yes SupplementaryGroups=kpi-readers StateDirectory=kpi-ship \
   ReadOnlyPaths=/var/lib/kpid LoadCredential=clickhouse:/etc/kpid/clickhouse.credentials \
   ConditionPathExists=/etc/kpid/clickhouse.credentials RestartPreventExitStatus=1; do
   grep -qx "$setting" "$WORK/root/lib/systemd/system/kpi-ship.service" ||
@@ -165,11 +166,23 @@ if [ -n "${KPICTL:-}" ]; then
     problem "kpi-ship.conf configured: exit $rc, expected 2 at ClickHouse: $(cat "$WORK/ship.err")"
 fi
 
+# --- kpictl without --data-dir: the packaged kpid.conf names the store -------
+# KPICTL_CONFIG stands in for /etc/kpid/kpid.conf, the default; this machine
+# has no /var/lib/kpid, so the export fails there, naming it (exit 2).
+if [ -n "${KPICTL:-}" ]; then
+  rc=0
+  KPICTL_CONFIG=$WORK/root/etc/kpid/kpid.conf "$KPICTL" export -7d >/dev/null 2>"$WORK/ctl.err" ||
+    rc=$?
+  [ -d /var/lib/kpid ] || { [ "$rc" -eq 2 ] && grep -q 'data dir /var/lib/kpid' "$WORK/ctl.err"; } ||
+    problem "kpictl did not look for the store the packaged kpid.conf names: exit $rc: $(cat "$WORK/ctl.err")"
+fi
+
 # --- the postinst, against stub commands ------------------------------------
 # Debian's own tools are replaced by stubs that log their arguments, so the
 # script runs here without touching this machine's users or /var/lib.
 mkdir -p "$WORK/stubs"
-for cmd in getent adduser addgroup install deb-systemd-helper deb-systemd-invoke systemctl; do
+for cmd in getent adduser addgroup install deb-systemd-helper deb-systemd-invoke systemctl \
+  chgrp chmod find; do
   printf '#!/bin/sh\necho "%s $*" >>"%s"\n%s\n' "$cmd" "$WORK/calls" \
     "$([ "$cmd" = getent ] && echo 'exit 2' || echo 'exit 0')" >"$WORK/stubs/$cmd"
   chmod +x "$WORK/stubs/$cmd"
@@ -179,11 +192,22 @@ PATH=$WORK/stubs:$PATH sh "$WORK/control/postinst" configure ||
 grep -q '^addgroup --system kpid$' "$WORK/calls" || problem "postinst did not add group kpid"
 grep -qE '^adduser --system .*--ingroup kpid .*kpid$' "$WORK/calls" ||
   problem "postinst did not add system user kpid: $(cat "$WORK/calls")"
-grep -qx 'install -d -o kpid -g kpid -m 0750 /var/lib/kpid' "$WORK/calls" ||
-  problem "postinst did not create /var/lib/kpid 0750 kpid:kpid"
+grep -q '^addgroup --system kpi-readers$' "$WORK/calls" ||
+  problem "postinst did not add the readers' group kpi-readers"
+grep -qx 'install -d -o kpid -g kpi-readers -m 2750 /var/lib/kpid' "$WORK/calls" ||
+  problem "postinst did not create /var/lib/kpid 2750 kpid:kpi-readers"
+grep -q '^find \|^chgrp \|^chmod ' "$WORK/calls" &&
+  problem "a first install changed files below /var/lib/kpid: $(grep '^find\|^ch' "$WORK/calls")"
 grep -q 'kpi-ship' "$WORK/calls" && problem "postinst enabled or started kpi-ship, which is off until configured"
 grep -q '^deb-systemd-helper enable kpid.service' "$WORK/calls" ||
   problem "postinst did not enable kpid.service"
+
+# An upgrade hands what an older package made in group kpid to kpi-readers.
+: >"$WORK/calls"
+PATH=$WORK/stubs:$PATH sh "$WORK/control/postinst" configure 0.1.0 ||
+  problem "postinst configure (upgrade) failed"
+grep -qx 'find /var/lib/kpid ! -group kpi-readers -exec chgrp kpi-readers {} +' "$WORK/calls" ||
+  problem "an upgrade did not give the store to kpi-readers: $(cat "$WORK/calls")"
 
 [ "$FAILED" -eq 0 ] || exit 1
 echo "packaging_deb_test: ok ($(basename "$DEB"))"
