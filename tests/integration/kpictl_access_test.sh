@@ -16,6 +16,7 @@ source "$(dirname "$0")/kpid_lib.sh"
 [ "$(id -u)" = 0 ] || fail "needs root, to read as user nobody with setpriv"
 READERS=users  # the group standing in for the package's kpi-readers
 chmod 0711 "$WORK"  # nobody may pass through to the store, not list the work dir
+chmod 1777 "$SANITIZER_DIR"  # kpictl run as nobody writes its sanitizer reports there too
 umask 000
 
 # --- a store in a readers' directory, as the package lays it out --------------
