@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   const std::string default_config = kpictl::DefaultConfigPath();
   app.set_config("--config", default_config,
                  "read options from FILE (kpid's config file; keys kpictl does not know are "
-                 "ignored); without it, $KPICTL_CONFIG or /etc/kpid/kpid.conf when present");
+                 "ignored); without it, $KPICTL_CONFIG or /etc/kpid/kpid.conf when present")
+      ->type_name("FILE");
   // kpid's keys (listen, sync, ...) are not kpictl's: ignore them, but keep
   // rejecting unknown options on the command line.
   app.allow_config_extras(CLI::config_extras_mode::ignore);
