@@ -14,6 +14,23 @@ std::atomic<LogSink> g_sink{nullptr};
 
 constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
 
+// Control characters as \xNN: a message that quotes a request (a path with
+// %0a decoded to a newline, a raw ESC) can neither start a forged line nor
+// drive a terminal.
+void AppendEscaped(std::string_view message, std::string* line) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      line->push_back(c);
+      continue;
+    }
+    line->append("\\x");
+    line->push_back(kHex[byte >> 4]);
+    line->push_back(kHex[byte & 0xf]);
+  }
+}
+
 }  // namespace
 
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
@@ -46,7 +63,7 @@ void Log(LogLevel level, std::string_view message) {
                               t.year, t.month, t.day, t.hour, t.minute, t.second, t.millis,
                               LogLevelName(level));
   std::string line(stamp, n > 0 ? static_cast<size_t>(n) : 0);
-  line.append(message);
+  AppendEscaped(message, &line);
   line.push_back('\n');
   sink(line);
 }

@@ -28,7 +28,8 @@ void SetLogSink(LogSink sink);
 bool LogEnabled(LogLevel level);
 
 // Passes "2026-11-29T18:00:00.123Z info <message>\n" to the sink if
-// `level` is enabled.
+// `level` is enabled. Control characters of `message` (newlines included)
+// are written as \xNN, so every message is exactly one line.
 void Log(LogLevel level, std::string_view message);
 
 inline void LogInfo(std::string_view message) { Log(LogLevel::kInfo, message); }
