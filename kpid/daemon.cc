@@ -13,6 +13,7 @@
 #include "libkpi/ingest/ingest_service.h"
 #include "libkpi/util/log.h"
 #include "kpid/metrics.h"
+#include "kpid/privacy_page.h"
 #include "kpid/protection_warnings.h"
 #include "kpid/read_api.h"
 #include "kpid/read_tokens.h"
@@ -129,8 +130,9 @@ int RunDaemon(const ServerOptions& options) {
             options.read_token_file);
     read_api = std::make_unique<ReadApi>(options.data_dir, std::move(read_tokens));
   }
+  const PrivacyPage privacy_page(options, schema);
   HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get(),
-                    &csrf_tokens);
+                    &csrf_tokens, &privacy_page);
   s = server.Bind();
   if (!s.ok()) {
     committer.Close();

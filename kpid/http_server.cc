@@ -9,8 +9,10 @@
 #include "libkpi/util/random.h"
 #include "libkpi/env/file_system.h"
 #include "libkpi/util/log.h"
+#include "kpid/guarded_server.h"
 #include "kpid/privacy_routes.h"
 #include "kpid/read_api.h"
+#include "kpid/worker_pool.h"
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
@@ -23,6 +25,9 @@ constexpr const char* kIngestPath = "/wsapi/interaction_data";
 // client a 1 s retransmit: p99 went from ~10 ms to ~1 s under 64 connections.
 constexpr int kListenBacklog = 1024;
 constexpr const char* kJson = "application/json";
+// Workers beyond --max-connections: they answer 503 to connections past the
+// cap, so those never queue behind the connections being served.
+constexpr size_t kRefusalWorkers = 16;
 
 // Header names as strings built once: looking headers up allocates nothing.
 const std::string kContentLength = "Content-Length";
@@ -62,6 +67,7 @@ const char* ErrorName(int status) {
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
     case 416: return "range_not_satisfiable";
+    case 431: return "request_header_fields_too_large";
     case 503: return "unavailable";
     case 507: return "insufficient_storage";
     default: return status < 500 ? "client_error" : "internal";
@@ -101,16 +107,20 @@ int64_t FreeDiskBytes(const std::string& path) {
 
 HttpServer::HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,
                        const CommitterStats* stats, const ReadApi* read_api,
-                       const CsrfTokens* csrf_tokens)
+                       const CsrfTokens* csrf_tokens, const PrivacyPage* privacy_page)
     : options_(options), ingest_(ingest), metrics_(metrics), stats_(stats),
-      read_api_(read_api), csrf_tokens_(csrf_tokens) {}
+      read_api_(read_api), csrf_tokens_(csrf_tokens), privacy_page_(privacy_page) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 void ConfigureTransport(const ServerOptions& options, httplib::Server* server,
                         int* listen_socket) {
-  const int threads = options.threads;
-  server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // A connection holds its worker; a refused one only briefly (GuardedServer).
+  const size_t max_threads = options.max_connections + kRefusalWorkers;
+  const size_t min_threads = std::min<size_t>(options.threads, max_threads);
+  server->new_task_queue = [min_threads, max_threads] {
+    return new WorkerPool(min_threads, max_threads);
+  };
   server->set_tcp_nodelay(true);
   // httplib's default adds SO_REUSEPORT, which lets a second kpid share the
   // port silently; SO_REUSEADDR alone only allows a quick restart.
@@ -207,7 +217,11 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
     }
     SetJson(res, answer.status, std::move(answer.body));
   });
-  if (csrf_tokens_ != nullptr) AddSessionContextRoute(options_, csrf_tokens_, server);
+  if (csrf_tokens_ == nullptr) return;
+  AddSessionContextRoute(options_, csrf_tokens_, server);
+  if (privacy_page_ != nullptr) {
+    AddPrivacyPageRoutes(options_, csrf_tokens_, privacy_page_, server);
+  }
 }
 
 void HttpServer::AddHealthRoute(httplib::Server* server) {
@@ -263,14 +277,25 @@ Status HttpServer::BindOne(const std::string& address, const char* option,
                          " (address in use, not local, or no permission)");
 }
 
+std::unique_ptr<httplib::Server> HttpServer::NewServer() const {
+  ConnectionLimits limits;
+  limits.max_connections = options_.max_connections;
+  limits.head.max_headers = options_.max_headers;
+  limits.head.max_bytes = options_.max_header_bytes;
+  limits.head.timeout_ms = options_.header_timeout_ms;
+  Metrics* metrics = metrics_;
+  return std::make_unique<GuardedServer>(limits,
+                                         [metrics](int status) { metrics->CountResponse(status); });
+}
+
 Status HttpServer::Bind() {
-  public_ = std::make_unique<httplib::Server>();
+  public_ = NewServer();
   ConfigureCommon(public_.get());
   AddIngestRoutes(public_.get());
   AddHealthRoute(public_.get());
   httplib::Server* reads = public_.get();
   if (!options_.read_listen.empty()) {
-    read_ = std::make_unique<httplib::Server>();
+    read_ = NewServer();
     ConfigureCommon(read_.get());
     AddHealthRoute(read_.get());
     reads = read_.get();

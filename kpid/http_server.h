@@ -1,8 +1,9 @@
-// HttpServer: kpid's HTTP face (cpp-httplib), one httplib::Server per
-// listener.
+// HttpServer: kpid's HTTP face (cpp-httplib), one GuardedServer per
+// listener (guarded_server.h: connection cap, header limits and deadline).
 //
 //   --listen       POST /wsapi/interaction_data, GET /healthz, the privacy
-//                  routes (privacy_routes.h), and, unless
+//                  routes (privacy_routes.h: session_context, the opt-out
+//                  page), and, unless
 //                  --read-listen is set, GET /metrics and the read API
 //   --read-listen  GET /metrics, GET /healthz and the read API
 //
@@ -34,16 +35,18 @@ class Server;
 namespace kpi {
 
 class CsrfTokens;
+class PrivacyPage;
 class ReadApi;
 
 // Free bytes for unprivileged users on the file system holding `path`; -1
 // when statvfs fails.
 int64_t FreeDiskBytes(const std::string& path);
 
-// The transport settings kpid gives every listener: --threads workers,
-// TCP_NODELAY, SO_REUSEADDR (never SO_REUSEPORT), keep-alive and timeouts
-// from `options`. httplib reports the listening socket it creates through
-// `listen_socket`, which must outlive the server. Shared with
+// The transport settings kpid gives every listener: a WorkerPool of
+// --threads workers growing to --max-connections, TCP_NODELAY, SO_REUSEADDR
+// (never SO_REUSEPORT), keep-alive and timeouts from `options`. httplib
+// reports the listening socket it creates through `listen_socket`, which
+// must outlive the server. Shared with
 // bench/kpid-ceiling, which measures this transport without kpid's work.
 void ConfigureTransport(const ServerOptions& options, httplib::Server* server,
                         int* listen_socket);
@@ -55,10 +58,12 @@ class HttpServer {
  public:
   // `stats` may be null (no committer figures in /metrics); `read_api` may
   // be null (the read API answers 404); `csrf_tokens` may be null (no
-  // /wsapi/session_context). All must outlive the server.
+  // /wsapi/session_context, no privacy page); `privacy_page` may be null
+  // (no /wsapi/privacy). All must outlive the server.
   HttpServer(const ServerOptions& options, IngestService* ingest, Metrics* metrics,
              const CommitterStats* stats, const ReadApi* read_api,
-             const CsrfTokens* csrf_tokens = nullptr);
+             const CsrfTokens* csrf_tokens = nullptr,
+             const PrivacyPage* privacy_page = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -77,6 +82,7 @@ class HttpServer {
  private:
   struct Listener;
 
+  std::unique_ptr<httplib::Server> NewServer() const;  // a GuardedServer
   void ConfigureCommon(httplib::Server* server);
   void AddIngestRoutes(httplib::Server* server);
   void AddHealthRoute(httplib::Server* server);
@@ -90,6 +96,7 @@ class HttpServer {
   const CommitterStats* stats_;
   const ReadApi* read_api_;
   const CsrfTokens* csrf_tokens_;
+  const PrivacyPage* privacy_page_;
   std::unique_ptr<httplib::Server> public_;
   std::unique_ptr<httplib::Server> read_;  // null without --read-listen
   std::vector<std::thread> threads_;

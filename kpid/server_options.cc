@@ -121,8 +121,20 @@ void AddHttpOptions(CLI::App* app, ServerOptions* o) {
                   "the POST and /healthz")
       ->group(g);
   app->add_option("--threads", o->threads,
-                  "HTTP worker threads per listener (each keep-alive connection holds one)")
+                  "HTTP worker threads started per listener; each open connection holds one, "
+                  "and more start as connections need them, up to --max-connections")
       ->capture_default_str()->check(CLI::Range(1, 4096))->group(g);
+  app->add_option("--max-connections", o->max_connections,
+                  "Open connections per listener; more get 503 (each holds a thread)")
+      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{16384}))->group(g);
+  app->add_option("--max-headers", o->max_headers,
+                  "Header lines per request; more get 431")
+      ->capture_default_str()->check(CLI::Range(size_t{1}, size_t{10000}))->group(g);
+  AddSize(app, "--max-header-bytes", &o->max_header_bytes,
+          "Bytes of request line and headers; more get 431")->group(g);
+  AddDuration(app, "--header-timeout", &o->header_timeout_ms,
+              "A request's line and headers must arrive in full within this, else 408 (a "
+              "client sending a byte every few seconds never trips --read-timeout)")->group(g);
   app->add_option("--keep-alive-max", o->keep_alive_max,
                   "Requests per keep-alive connection before it is closed")
       ->capture_default_str()->group(g);
@@ -244,6 +256,13 @@ Status ServerOptions::Validate() const {
   }
   if (max_body < 16) return Status::InvalidArgument("--max-body: must be at least 16 bytes");
   if (queue_max == 0) return Status::InvalidArgument("--queue-max: must be at least 1");
+  if (max_header_bytes < 1024 || max_header_bytes > (1 << 20)) {
+    return Status::InvalidArgument("--max-header-bytes: " + std::to_string(max_header_bytes) +
+                                   " is not within 1K..1M");
+  }
+  if (header_timeout_ms < 100) {
+    return Status::InvalidArgument("--header-timeout: must be at least 100ms");
+  }
   if (max_future_ms < 0 || max_future_ms > kMaxFutureCapMs) {
     return Status::InvalidArgument(
         "--max-future: " + FormatDuration(max_future_ms) +

@@ -44,8 +44,12 @@ struct ServerOptions {
   // Listeners and HTTP.
   std::string listen = "127.0.0.1:8080";
   std::string read_listen;  // empty: the read API and /metrics share `listen`
-  int threads = 64;
+  int threads = 64;  // started at once; more as connections need them
+  size_t max_connections = 512;  // per listener; past it 503
   size_t keep_alive_max = 1000;
+  size_t max_headers = 100;             // header lines per request; past it 431
+  uint64_t max_header_bytes = 32 << 10;  // request line and headers; past it 431
+  int64_t header_timeout_ms = 10000;    // request line and headers in full; past it 408
   int64_t read_timeout_ms = 5000;
   int64_t write_timeout_ms = 5000;
 

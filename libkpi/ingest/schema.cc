@@ -493,6 +493,14 @@ std::vector<std::vector<std::string>> Schema::TopLevelFieldKeys() const {
   return keys;
 }
 
+std::vector<FieldDescription> Schema::DescribeFields() const {
+  std::vector<FieldDescription> fields;
+  for (const schema_internal::FieldSpec& f : rep_->spec.fields) {
+    fields.push_back({f.name, f.description});
+  }
+  return fields;
+}
+
 const std::string& Schema::source() const { return rep_->spec.source; }
 
 }  // namespace kpi

@@ -44,6 +44,13 @@ struct CanonicalBlob {
   uint32_t dropped_fields = 0;  // unknown members dropped (local_timestamp included)
 };
 
+// A top-level field as the privacy page names it: its canonical name and the
+// schema file's "description" ("" when the entry has none).
+struct FieldDescription {
+  std::string name;
+  std::string description;
+};
+
 class Schema {
  public:
   ~Schema();
@@ -65,6 +72,7 @@ class Schema {
   size_t field_count() const;
   // Each top-level field: its canonical name first, then its aliases.
   std::vector<std::vector<std::string>> TopLevelFieldKeys() const;
+  std::vector<FieldDescription> DescribeFields() const;
   // The schema file's text as loaded (for Default(): packaging/schema.json
   // as it was at build time).
   const std::string& source() const;

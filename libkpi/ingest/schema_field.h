@@ -43,6 +43,7 @@ struct FieldSpec {
   std::string name;
   std::string json_key;  // "name": as written before the value
   std::vector<std::string> aliases;
+  std::string description;  // plain words for people (kpid's privacy page)
   FieldType type = FieldType::kInteger;
   bool required = false;
   // kInteger bounds; for kEventStream, max_int bounds every number.

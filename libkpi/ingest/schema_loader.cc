@@ -104,6 +104,8 @@ Status ReadFieldList(const SchemaSpec& spec, element list, const std::string& wh
 Status FieldReader::Read(object entry, FieldSpec* field) {
   KPI_RETURN_IF_ERROR(ReadNameAndType(entry, field));
   KPI_RETURN_IF_ERROR(CheckKeys(entry, field->type));
+  std::string_view description;
+  if (!entry["description"].get(description)) field->description = std::string(description);
   for (auto [key, value] : entry) {
     if (key == "name" || key == "type" || key == "description") continue;
     KPI_RETURN_IF_ERROR(ReadKey(key, value, field));

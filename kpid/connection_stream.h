@@ -1,0 +1,81 @@
+// ConnectionStream: one client connection as cpp-httplib's Stream, read
+// through a buffer kpid owns, so that kpid bounds the request line and
+// headers before httplib parses them (httplib 0.11 bounds only the length
+// of one line, after reading all of it).
+//
+// Contract: WaitForRequest waits, up to the keep-alive timeout, for the
+// first byte of a request. ReadHead then buffers the request line and
+// headers up to the blank line that ends them and refuses a head with more
+// header lines or bytes than HeadLimits allows, or one that is not complete
+// by its deadline (a client trickling a byte every few seconds never trips
+// a per-read timeout). It never buffers more than max_bytes plus one read.
+// httplib then reads the head and the body through read(), from the buffer
+// first; bytes of a pipelined next request stay buffered for the next
+// ReadHead. Every wait uses poll() (no FD_SETSIZE limit) and gives up when
+// `stopping` returns true. The peer's address is never asked for: kpid
+// keeps nothing about the sender, so get_remote_ip_and_port reports none.
+//
+// Thread-safety: one connection, used by one thread.
+#pragma once
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace kpi {
+
+struct HeadLimits {
+  size_t max_headers = 100;       // header lines, the request line not counted
+  size_t max_bytes = 32 << 10;    // request line and headers, line ends included
+  int64_t timeout_ms = 10000;     // from the request's first byte to its blank line
+};
+
+enum class HeadResult {
+  kComplete,     // the buffer starts with a whole head
+  kClosed,       // the client closed, or a socket error, before a whole head
+  kTooManyHeaders,
+  kTooManyBytes,
+  kTimedOut,
+  kStopped,      // the server is stopping
+};
+
+class ConnectionStream : public httplib::Stream {
+ public:
+  using StopCheck = std::function<bool()>;
+
+  ConnectionStream(int sock, int64_t read_timeout_ms, int64_t write_timeout_ms,
+                   StopCheck stopping);
+
+  // True once a byte of the next request is buffered or readable; false
+  // after `idle_ms` without one, on EOF or error, or when stopping.
+  bool WaitForRequest(int64_t idle_ms);
+  HeadResult ReadHead(const HeadLimits& limits);
+
+  // httplib::Stream.
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  int socket() const override { return sock_; }
+
+ private:
+  size_t buffered() const { return buffer_.size() - pos_; }
+  // poll() for `events` up to `timeout_ms`, in slices that look at
+  // `stopping_`; true when ready.
+  bool Wait(short events, int64_t timeout_ms) const;
+  // Appends one recv() of up to `max` bytes; false on EOF or error.
+  bool Fill(size_t max);
+
+  const int sock_;
+  const int64_t read_timeout_ms_;
+  const int64_t write_timeout_ms_;
+  const StopCheck stopping_;
+  std::string buffer_;
+  size_t pos_ = 0;  // next byte httplib reads
+};
+
+}  // namespace kpi
