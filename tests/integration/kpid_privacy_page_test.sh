@@ -65,6 +65,19 @@ page "$KP" -H 'X-Forwarded-Proto: https' >/dev/null
 grep -qi '^Set-Cookie: kpi_csrf=.*; Secure' "$WORK/headers" || fail "no Secure cookie behind https"
 check "an opted-out browser sees its state" \
   grep -q 'data-state="opted-out"' <(curl -sS -b 'kpi_optout=1' "http://127.0.0.1:$KP$PAGE")
+check "a browser sending Global Privacy Control is told it is not recorded" \
+  grep -q 'data-state="not-recorded"' <(curl -sS -H 'Sec-GPC: 1' "http://127.0.0.1:$KP$PAGE")
+check "a bad choice gets 400" test "$(curl -sS -o /dev/null -w '%{http_code}' -b "$WORK/jar" \
+  --data "csrf=$token&choice=maybe" "http://127.0.0.1:$KP$PAGE")" = 400
+
+# Without an opt-out cookie there is nothing to set: the page says so, no form.
+start_kpid n "$WORK/n" --opt-out-cookie '' --csrf off --csrf-cookie ''
+check "no-opt-out: the page says so" test "$(page "$PORT_n")" = 200
+grep -q 'data-state="no-opt-out"' "$WORK/page" || fail "the page offers an opt-out kpid cannot honour"
+! grep -q '<form' "$WORK/page" || fail "a form without an opt-out cookie"
+check "no-opt-out: POST $PAGE is 404" \
+  test "$(curl -sS -o /dev/null -w '%{http_code}' --data 'choice=out' "http://127.0.0.1:$PORT_n$PAGE")" = 404
+stop_kpid n
 
 # --- a person in chromium, through nginx and directly -------------------
 for base in "http://127.0.0.1:$NP" "http://127.0.0.1:$KP"; do
