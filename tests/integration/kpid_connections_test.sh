@@ -1,17 +1,23 @@
 #!/bin/bash
-# What one client may hold of kpid (issue 13.8), directly (nginx buffers slow
-# clients itself; nginx_proxy_test covers the site): 200 slow clients do not
-# keep /healthz and a POST from being answered; header lines and bytes are
+# What one client may hold of kpid (issue 13.8), directly: 200 slow clients
+# do not keep /healthz and a POST from being answered (through the packaged
+# nginx site too, which buffers them itself); header lines and bytes are
 # capped (431) with kpid's memory bounded; a head trickled past
 # --header-timeout gets 408; --max-connections answers 503 past the cap; a
 # request path with %0a or a raw ESC cannot forge a log line; kpid warns
 # when it would listen on a non-loopback address. kpid_connections.py talks.
 source "$(dirname "$0")/kpid_lib.sh"
+source "$(dirname "$0")/nginx_lib.sh"
 PY=$KPI_SOURCE_DIR/tests/integration/kpid_connections.py
 
 # Default settings: the slow clients, the header caps, the log.
 start_kpid c "$WORK/c" --max-age 0 --min-free-bytes 0 --log-level debug
 timeout 120 python3 "$PY" slowloris "$PORT_c" || fail "slow clients"
+# The same through the packaged nginx site, which holds slow clients itself.
+NP=$(free_port)
+site_for web "$NP" "127.0.0.1:$PORT_c" 600r/m >"$WORK/site.conf"
+start_nginx web "$NP" "$WORK/site.conf"
+timeout 120 python3 "$PY" slowloris "$NP" || fail "slow clients through nginx"
 timeout 120 python3 "$PY" headers "$PORT_c" "$KPID_PID_c" || fail "header caps"
 printf 'GET /x%%0a2026-01-01T00:00:00.000Z%%20error%%20forged%%0d HTTP/1.1\r\nHost: kpi\r\nConnection: close\r\n\r\nGET /esc\x1b[31mred HTTP/1.1\r\nHost: kpi\r\nConnection: close\r\n\r\n' |
   timeout 10 python3 -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.sendall(sys.stdin.buffer.read()); s.recv(4096)' "$PORT_c" ||
