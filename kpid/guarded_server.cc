@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "libkpi/ingest/ingest_service.h"
@@ -17,6 +18,7 @@ namespace {
 // reads it. So it half-closes and reads the rest away, within these bounds.
 constexpr int64_t kLingerMs = 1000;
 constexpr size_t kLingerBytes = 256 << 10;
+constexpr int64_t kLingerPauseMs = 100;
 
 int64_t Ms(time_t sec, time_t usec) { return sec * 1000 + usec / 1000; }
 
@@ -41,8 +43,11 @@ void Linger(int sock) {
   while (drained < kLingerBytes) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         until - std::chrono::steady_clock::now());
+    // A client that has gone quiet has nothing left to reset the answer
+    // with: stop after a short pause rather than hold the worker.
     pollfd p{sock, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), kLingerPauseMs));
+    if (wait_ms <= 0 || ::poll(&p, 1, wait_ms) <= 0) break;
     const ssize_t n = ::recv(sock, scratch, sizeof(scratch), 0);
     if (n <= 0) break;
     drained += static_cast<size_t>(n);
