@@ -145,6 +145,27 @@ TEST_CASE("the worker pool starts a worker for each task that finds none idle") 
   CHECK(running == 5);
 }
 
+TEST_CASE("workers a burst started end when idle; the first ones stay") {
+  WorkerPool pool(2, 8, std::chrono::milliseconds(50));
+  std::atomic<int> done{0};
+  std::atomic<bool> release{false};
+  for (int i = 0; i < 6; ++i) {
+    pool.enqueue([&] {
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      ++done;
+    });
+  }
+  CHECK(pool.threads() >= 6);
+  release = true;
+  for (int i = 0; i < 1000 && pool.threads() > 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(pool.threads() == 2);
+  CHECK(done == 6);
+  pool.shutdown();
+  CHECK(pool.threads() == 0);
+}
+
 TEST_CASE("the worker pool runs queued tasks past its cap once a worker is free") {
   std::atomic<int> done{0};
   {
