@@ -44,12 +44,19 @@ Status StoreBuilder::WriteCompacted(int64_t hour_ms, uint64_t seq, std::vector<R
 }
 
 Status StoreBuilder::WriteWal(const FileKey& key, std::vector<Record> records, std::string* path) {
-  KPI_RETURN_IF_ERROR(layout_.CreateDirectories());
+  static const RecordOrder* const fixed = new RecordOrder(RecordOrder::Fixed());
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.id.seq < b.id.seq; });
+  return WriteWalInArrivalOrder(key, *fixed, records, path);
+}
+
+Status StoreBuilder::WriteWalInArrivalOrder(const FileKey& key, const RecordOrder& order,
+                                            const std::vector<Record>& arrivals,
+                                            std::string* path) {
+  KPI_RETURN_IF_ERROR(layout_.CreateDirectories());
   std::unique_ptr<wal::WalWriter> writer;
-  KPI_RETURN_IF_ERROR(wal::WalWriter::Create(layout_, key, &writer));
-  for (const Record& r : records)
+  KPI_RETURN_IF_ERROR(wal::WalWriter::Create(layout_, key, order, &writer));
+  for (const Record& r : arrivals)
     KPI_RETURN_IF_ERROR(writer->Append(r.timestamp_ms, r.id.seq, r.json));
   KPI_RETURN_IF_ERROR(writer->Sync());
   *path = writer->path();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "libkpi/format/record.h"
+#include "libkpi/format/record_order.h"
 #include "libkpi/write/segment_writer.h"
 #include "libkpi/util/status.h"
 #include "libkpi/format/store_layout.h"
@@ -34,8 +35,13 @@ class StoreBuilder {
   // A compacted segment "compact-<seq>" replacing the named files of its hour.
   Status WriteCompacted(int64_t hour_ms, uint64_t seq, std::vector<Record> records,
                         std::vector<std::string> superseded, std::string* path);
-  // A WAL for `key` holding `records` (synced, as kpid leaves it).
+  // A WAL for `key` holding `records` in seq order (synced, as kpid leaves
+  // it), under RecordOrder::Fixed(): for tests that pick seqs themselves.
   Status WriteWal(const FileKey& key, std::vector<Record> records, std::string* path);
+  // A WAL for `key` whose header holds `order`, with `arrivals` framed in the
+  // order given (kpid gives the i-th the seq key.seq + 1 + order.Position(i)).
+  Status WriteWalInArrivalOrder(const FileKey& key, const RecordOrder& order,
+                                const std::vector<Record>& arrivals, std::string* path);
 
   static SegmentWriterOptions Unsynced() {
     SegmentWriterOptions o;

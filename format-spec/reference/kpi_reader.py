@@ -11,6 +11,9 @@ Debian's python3-zstandard (which installs for /usr/bin/python3).
     kpi_reader.py verify PATH...   kpictl verify's summary line, then one line
                                    per problem: "<file>: <severity> <kind>
                                    [block=<i>] offset=<n>"  (segment.md §12)
+    kpi_reader.py order FILE.wal   per valid record in file order: its
+                                   arrival index, its seq, and the seq
+                                   wal.md §3.1 gives that index
 
 PATH is a data directory (several are read as one store) or one file. Exit
 status: 0, or 3 if any problem is damage (as kpictl), 1 on bad usage.
@@ -23,6 +26,8 @@ As a library (for notebooks):
 """
 
 import datetime
+import hashlib
+import hmac
 import os
 import re
 import struct
@@ -400,6 +405,8 @@ class WalRead:
         self.path = path
         self.records = []
         self.problems = []
+        self.header = None
+        self.frame_seqs = []  # the valid records' seqs in file (arrival) order
 
 
 def valid_frame_at(data, p):
@@ -421,39 +428,91 @@ def next_valid_frame(data, p):
     return None
 
 
+def wal_header_size(data):
+    """Where frames start (wal.md §2): 48 if the version field reads 1, else 64."""
+    return 48 if len(data) >= 6 and u16(data, 4) == 1 else 64
+
+
+class WalHeader:
+    """A WAL header (wal.md §2): sound or not, and what it says."""
+
+    def __init__(self, sound=False, unsupported=False, hour=None, writer=None, seq=None,
+                 version=None, order_bits=0, order_key=b""):
+        self.sound, self.unsupported = sound, unsupported
+        self.hour, self.writer, self.seq = hour, writer, seq
+        self.version, self.order_bits, self.order_key = version, order_bits, order_key
+
+
 def decode_wal_header(data):
-    """(sound, unsupported, hour, writer, seq) of a WAL header (wal.md §2)."""
-    bad = (False, False, None, None, None)
-    if data[0:4] != b"KPIW" or crc32c(data[0:44]) != u32(data, 44):
-        return bad
+    """The WalHeader of a WAL whose first wal_header_size(data) bytes are given."""
+    size = wal_header_size(data)
+    if data[0:4] != b"KPIW" or crc32c(data[0:size - 4]) != u32(data, size - 4):
+        return WalHeader()
     version = u16(data, 4)
-    if version > 1:
-        return (False, True, None, None, None)
+    if version > 2:
+        return WalHeader(unsupported=True)
     writer_field = bytes(data[24:40])
     writer = writer_field.rstrip(b"\0")
     hour = i64(data, 8)
-    if (version == 0 or u16(data, 6) or u32(data, 40) or b"\0" in writer
+    if version == 1:
+        reserved_bad, bits, key = u32(data, 40) != 0, 0, b""
+    else:
+        bits, key = data[40], bytes(data[44:60])
+        reserved_bad = any(data[41:44]) or bits < 2 or bits > 24 or bits % 2
+    if (version == 0 or u16(data, 6) or reserved_bad or b"\0" in writer
             or not WRITER_RE.match(writer) or not valid_hour(hour)):
+        return WalHeader(version=version)
+    return WalHeader(True, False, hour, writer.decode(), u64(data, 16), version, bits, key)
+
+
+def record_order_position(bits, key, i):
+    """P(i) of wal.md §3.1: 10 Feistel rounds on `bits` bits, HMAC-SHA256 rounds."""
+    half = bits // 2
+    mask = (1 << half) - 1
+    left, right = (i >> half) & mask, i & mask
+    for r in range(10):
+        digest = hmac.new(key, bytes([r]) + struct.pack("<I", right), hashlib.sha256).digest()
+        left, right = right, left ^ (struct.unpack("<I", digest[:4])[0] & mask)
+    return (left << half) | right
+
+
+class SeqRule:
+    """wal.md §3: version 1 seqs increase; version 2 seqs lie in the file's block."""
+
+    def __init__(self, header, version):
+        self.version, self.prev = version, None
+        self.low = header.seq + 1 if header.sound else None
+        self.high = header.seq + (1 << header.order_bits) if header.sound else None
+
+    def broken(self, seq):
+        if self.version == 1:
+            bad = self.prev is not None and seq <= self.prev
+        else:
+            bad = self.low is not None and not self.low <= seq <= self.high
+        self.prev = seq
         return bad
-    return (True, False, hour, writer.decode(), u64(data, 16))
 
 
 def read_wal(path, data, path_key=None):
     """Reads one WAL (wal.md §5). path_key is (hour, writer, seq) from its name."""
     out = WalRead(path)
-    if len(data) < 48:
+    size = wal_header_size(data)
+    if len(data) < size:
         out.problems.append(Problem(path, "torn", 0, severity="warning"))
         return out
-    sound, unsupported, hour, writer, seq = decode_wal_header(data)
-    if unsupported:
+    header = decode_wal_header(data)
+    if header.unsupported:
         out.problems.append(Problem(path, "unsupported", 0))
         return out
-    if sound and path_key and (hour, writer, seq) != path_key:
-        sound = False
+    sound, hour, writer = header.sound, header.hour, header.writer
+    if sound and path_key and (hour, writer, header.seq) != path_key:
+        sound = header.sound = False
     if not sound:
         out.problems.append(Problem(path, "header", 0))
         hour, writer = (path_key[0], path_key[1]) if path_key else (None, None)
-    p, prev_seq = 48, None
+    out.header = header
+    rule = SeqRule(header, 1 if size == 48 else 2)
+    p = size
     while p < len(data):
         length = valid_frame_at(data, p)
         if length is None:
@@ -474,10 +533,10 @@ def read_wal(path, data, path_key=None):
                 or (hour is not None and not hour <= ts < hour + MS_PER_HOUR)):
             out.problems.append(Problem(path, "record", p))
         else:
-            if prev_seq is not None and fseq <= prev_seq:
+            if rule.broken(fseq):
                 out.problems.append(Problem(path, "order", p))
-            prev_seq = fseq
             out.records.append(Record(ts, record_id(parsed[1], fseq), line))
+            out.frame_seqs.append(fseq)
         p += 24 + length
     out.problems = sorted_problems(out.problems)
     return out
@@ -650,7 +709,22 @@ def verify(paths):
     return summary, problems
 
 
+def print_order(path):
+    """The `order` command: checks a WAL's seqs against wal.md §3.1."""
+    read = read_wal(path, read_file(path))
+    header = read.header
+    if header is None or not header.sound or header.version != 2:
+        sys.stderr.write("kpi_reader: %s: no sound version 2 header\n" % path)
+        return 1
+    for i, seq in enumerate(read.frame_seqs):
+        expected = header.seq + 1 + record_order_position(header.order_bits, header.order_key, i)
+        print("%d %d %d" % (i, seq, expected))
+    return 0
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "order":
+        return print_order(argv[2])
     if len(argv) < 3 or argv[1] not in ("export", "verify"):
         sys.stderr.write(__doc__)
         return 1

@@ -63,11 +63,18 @@ std::string RecordJson(const RecordId& id, int64_t ts, Lcg& rng) {
 // `count` records of writer `writer`, seqs 1.., spread over `slots`
 // 10-minute timestamps of kHour, in order-key order.
 std::vector<Record> MakeRecords(const std::string& writer, int count, int slots, uint64_t seed) {
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < count; ++i) seqs.push_back(static_cast<uint64_t>(i + 1));
+  return MakeRecords(writer, seqs, slots, seed);
+}
+
+std::vector<Record> MakeRecords(const std::string& writer, const std::vector<uint64_t>& seqs,
+                                int slots, uint64_t seed) {
   Lcg rng(seed);
-  std::vector<Record> records(count);
-  for (int i = 0; i < count; ++i) {
+  std::vector<Record> records(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
     Record& r = records[i];
-    r.id = RecordId{writer, static_cast<uint64_t>(i + 1)};
+    r.id = RecordId{writer, seqs[i]};
     r.timestamp_ms = kHour + static_cast<int64_t>(rng.Next(slots)) * 10 * kMsPerMinute;
     r.json = RecordJson(r.id, r.timestamp_ms, rng);
   }

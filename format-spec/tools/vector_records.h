@@ -17,6 +17,9 @@ extern const int64_t kHour;  // 2026-11-29T18:00Z, the hour of every vector
 // `count` records of writer `writer`, seqs 1.., spread over `slots`
 // 10-minute timestamps of kHour, in order-key order.
 std::vector<Record> MakeRecords(const std::string& writer, int count, int slots, uint64_t seed);
+// The same with the i-th record (i from 0, before sorting) given seq seqs[i].
+std::vector<Record> MakeRecords(const std::string& writer, const std::vector<uint64_t>& seqs,
+                                int slots, uint64_t seed);
 
 // The records' lines, each with its '\n', leaving out [skip_from, skip_to).
 std::string Jsonl(const std::vector<Record>& records, size_t skip_from = 0, size_t skip_to = 0);

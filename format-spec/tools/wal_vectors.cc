@@ -14,12 +14,28 @@ namespace kpi::vectors {
 namespace {
 
 const FileKey kWalKey{0, "a1", 0x10};  // hour filled in at run time (kHour)
+constexpr int kWalOrderBits = 4;       // a block of 16 seqs: 0x11 .. 0x20
 
-// Records in arrival (seq) order: what a WAL holds.
-std::vector<Record> InSeqOrder(std::vector<Record> records) {
-  std::sort(records.begin(), records.end(),
-            [](const Record& a, const Record& b) { return a.id.seq < b.id.seq; });
-  return records;
+// The order key 00 01 … 0f: fixed, so the vector is; kpid draws it at random.
+RecordOrder WalOrder() {
+  RecordOrder::Key key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
+  return RecordOrder(kWalOrderBits, key);
+}
+
+// `count` records as kpid frames them in a WAL: the i-th to arrive has the
+// seq wal.md §3.1 gives index i.
+std::vector<Record> Arrivals(const FileKey& key, const RecordOrder& order, int count) {
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < count; ++i) seqs.push_back(key.seq + 1 + order.Position(static_cast<uint64_t>(i)));
+  std::vector<Record> records = MakeRecords(key.writer, seqs, 6, 4);  // in order-key order
+  std::vector<Record> arrivals;
+  for (uint64_t seq : seqs) {
+    for (const Record& r : records) {
+      if (r.id.seq == seq) arrivals.push_back(r);
+    }
+  }
+  return arrivals;
 }
 
 std::vector<Record> InOrderKeyOrder(std::vector<Record> records) {
@@ -27,9 +43,10 @@ std::vector<Record> InOrderKeyOrder(std::vector<Record> records) {
   return records;
 }
 
-std::string WalLines(const FileKey& key) {
+std::string WalLines(const FileKey& key, const RecordOrder& order) {
   return "hour_ms=" + std::to_string(key.hour_ms) + "\nwriter=" + key.writer +
-         "\nseq=" + std::to_string(key.seq) + "\n";
+         "\nseq=" + std::to_string(key.seq) + "\norder_bits=" + std::to_string(order.bits()) +
+         "\norder_key=" + RecordOrder::KeyHex(order.key()) + "\n";
 }
 
 void WriteWalVector(const std::string& dir, const std::string& name, const std::string& bytes,
@@ -42,12 +59,13 @@ void WriteWalVector(const std::string& dir, const std::string& name, const std::
 }
 
 // The good WAL's bytes, written by WalWriter through a scratch store.
-Status GoodWal(const FileKey& key, const std::vector<Record>& records, std::string* bytes) {
+Status GoodWal(const FileKey& key, const RecordOrder& order, const std::vector<Record>& arrivals,
+               std::string* bytes) {
   const std::string scratch =
       (boost::filesystem::temp_directory_path() / boost::filesystem::unique_path()).string();
   StoreBuilder builder(scratch);
   std::string path;
-  Status s = builder.WriteWal(key, records, &path);
+  Status s = builder.WriteWalInArrivalOrder(key, order, arrivals, &path);
   if (s.ok()) *bytes = ReadFile(path);
   boost::system::error_code ec;
   boost::filesystem::remove_all(scratch, ec);
@@ -62,7 +80,8 @@ std::vector<std::string> CompactedInputNames() {
   return {"a1-0000000000000001.kpi.zst", "a1-0000000000000002.kpi.zst"};
 }
 
-// The frames of a 6-record WAL start at `offsets`; the damaged copies:
+// A version 2 WAL of 6 records (file seq 0x10, order bits 4, the key 00 … 0f,
+// seqs in §3.1's order) whose frames start at `offsets`; the damaged copies:
 //   wal-torn: cut 10 bytes into the last frame (a crash mid-write): a torn
 //     tail, a warning, 5 records;
 //   wal-zero-prefill: 4 KiB of zeros after the last frame (kpid's prefill in
@@ -74,13 +93,14 @@ std::vector<std::string> CompactedInputNames() {
 Status WriteWalVectors(const std::string& dir) {
   FileKey key = kWalKey;
   key.hour_ms = kHour;
-  const std::vector<Record> records = InSeqOrder(MakeRecords("a1", 6, 6, 4));
+  const RecordOrder order = WalOrder();
+  const std::vector<Record> records = Arrivals(key, order, 6);
   std::string good;
-  KPI_RETURN_IF_ERROR(GoodWal(key, records, &good));
+  KPI_RETURN_IF_ERROR(GoodWal(key, order, records, &good));
   std::vector<uint64_t> offsets{wal::kHeaderSize};
   for (const Record& r : records) offsets.push_back(offsets.back() + wal::kFrameHeaderSize + r.json.size());
   const std::string source = "source=wal-good.wal";
-  WriteWalVector(dir, "wal-good", good, "source=writer\n" + WalLines(key), records, "none");
+  WriteWalVector(dir, "wal-good", good, "source=writer\n" + WalLines(key, order), records, "none");
 
   const uint64_t last = offsets[5];
   WriteWalVector(dir, "wal-torn", good.substr(0, last + 10),

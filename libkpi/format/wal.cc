@@ -25,6 +25,12 @@ WalWriter::~WalWriter() = default;
 
 Status WalWriter::Create(const StoreLayout& layout, const FileKey& key,
                          std::unique_ptr<WalWriter>* writer) {
+  static const RecordOrder* const fixed = new RecordOrder(RecordOrder::Fixed());
+  return Create(layout, key, *fixed, writer);
+}
+
+Status WalWriter::Create(const StoreLayout& layout, const FileKey& key, const RecordOrder& order,
+                         std::unique_ptr<WalWriter>* writer) {
   if (!IsValidWriterId(key.writer) || HourStart(key.hour_ms) != key.hour_ms) {
     return Status::InvalidArgument("WAL key needs a valid writer id and an hour start");
   }
@@ -34,7 +40,7 @@ Status WalWriter::Create(const StoreLayout& layout, const FileKey& key,
   KPI_RETURN_IF_ERROR(fs->NewWritableFile(path, /*exclusive=*/true, kStoreFileMode, &file));
   // The header is durable before any frame: a WAL whose header is short or
   // damaged therefore never held an acknowledged record.
-  Status s = file->Append(EncodeHeader(key));
+  Status s = file->Append(EncodeHeader(key, order));
   if (s.ok()) s = file->Sync();
   if (s.ok()) s = fs->SyncDir(layout.WalDir());
   if (!s.ok()) {
@@ -52,7 +58,8 @@ Status WalWriter::Reopen(const StoreLayout& layout, const FileKey& key,
   std::unique_ptr<WritableFile> file;
   KPI_RETURN_IF_ERROR(FileSystem::Default()->NewAppendableFile(path, &file));
   if (file->Size() < kHeaderSize) {
-    return Status::Corruption(path + ": shorter than the 48-byte header; cannot append");
+    return Status::Corruption(path + ": shorter than the " + std::to_string(kHeaderSize) +
+                              "-byte header; cannot append");
   }
   writer->reset(new WalWriter(key, path, std::move(file)));
   return Status::OK();

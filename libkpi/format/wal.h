@@ -29,7 +29,11 @@ namespace kpi::wal {
 class WalWriter {
  public:
   // Creates a new WAL for `key` (exclusive create, header written and synced,
-  // directory synced).
+  // directory synced) whose header records `order` (wal.md §3.1; the caller
+  // gives each record its seq from it). Without `order`: RecordOrder::Fixed(),
+  // for tests and tools that pick their records' seqs themselves.
+  static Status Create(const StoreLayout& layout, const FileKey& key, const RecordOrder& order,
+                       std::unique_ptr<WalWriter>* writer);
   static Status Create(const StoreLayout& layout, const FileKey& key,
                        std::unique_ptr<WalWriter>* writer);
   // Reopens an existing WAL after recovery truncated it to its valid prefix.
@@ -111,7 +115,9 @@ struct WalProblem {
 struct WalScanResult {
   FileKey key;                 // the header's; the name's when the header is damaged or short
   bool header_damaged = false;
-  uint64_t valid_bytes = 0;    // end of the last valid frame (48 if none): recovery cuts here
+  WalHeader header;            // as decoded when sound (version, record order)
+  uint64_t header_bytes = 0;   // where frames start: 64 (version 1: 48)
+  uint64_t valid_bytes = 0;    // end of the last valid frame (the header's end if none): recovery cuts here
   uint64_t file_bytes = 0;     // size when read
   uint64_t records = 0;        // valid records, each passed to the callback
   std::vector<WalProblem> problems;  // in file order
@@ -136,6 +142,12 @@ Status ScanWal(const std::string& path, const std::function<bool(const WalRecord
 // the file in errors and gives the name's key.
 Status ScanWalFd(int fd, const std::string& path,
                  const std::function<bool(const WalRecord&)>& fn, WalScanResult* result);
+
+// Reads the header of the WAL open on `fd` (pread; the fd's position is
+// untouched). *header_bytes: where its frames start, 0 while the file does
+// not hold a whole header yet (a WAL being created). Corruption when the
+// header is damaged; *header_bytes is then still set (wal.md §2).
+Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes);
 
 // Decodes the frame that starts `bytes` (read from `offset` of `path`);
 // `bytes` must hold the whole frame. record->json points into `bytes`.

@@ -19,40 +19,70 @@ std::string At(uint64_t offset, std::string_view what) {
 
 }  // namespace
 
-std::string EncodeHeader(const FileKey& key) {
+std::string EncodeHeader(const FileKey& key, const RecordOrder& order) {
   std::string h(kHeaderSize, '\0');
   std::memcpy(&h[0], kMagic, 4);
   EncodeFixed16(&h[4], kVersion);
   EncodeFixed64(&h[8], static_cast<uint64_t>(key.hour_ms));
   EncodeFixed64(&h[16], key.seq);
   std::memcpy(&h[24], key.writer.data(), key.writer.size());
-  EncodeFixed32(&h[44], crc32c::Value(h.data(), 44));
+  h[40] = static_cast<char>(order.bits());
+  std::memcpy(&h[44], order.key().data(), RecordOrder::kKeySize);
+  EncodeFixed32(&h[60], crc32c::Value(h.data(), 60));
   return h;
 }
 
+size_t HeaderSizeOf(std::string_view header) {
+  return DecodeFixed16(header.data() + 4) == 1 ? kHeaderSizeV1 : kHeaderSize;
+}
+
+namespace {
+
+// Version 2's order fields (bytes 40..59): bits even in 2..24, reserved 0.
+Status DecodeOrder(const char* h, WalHeader* decoded) {
+  const int bits = static_cast<uint8_t>(h[40]);
+  if (h[41] != 0 || h[42] != 0 || h[43] != 0) {
+    return Status::Corruption(At(41, "header has non-zero reserved bytes"));
+  }
+  if (!RecordOrder::ValidBits(bits)) {
+    return Status::Corruption(At(40, "order bits " + std::to_string(bits) +
+                                         " is not an even number from 2 to 24"));
+  }
+  decoded->order_bits = bits;
+  std::memcpy(decoded->order_key.data(), h + 44, decoded->order_key.size());
+  return Status::OK();
+}
+
+}  // namespace
+
 // Checks in the order of wal.md §2, which makes each message true: the
 // checksum means something once the magic matched, the fields once it passed.
-Status DecodeHeader(std::string_view header, FileKey* key) {
+Status DecodeHeader(std::string_view header, WalHeader* decoded) {
   const char* h = header.data();
   if (std::memcmp(h, kMagic, 4) != 0) {
     return Status::Corruption(At(0, "not a kpi write-ahead file (bad magic)"));
   }
-  if (DecodeFixed32(h + 44) != crc32c::Value(h, 44)) {
-    return Status::Corruption(At(44, "header checksum mismatch"));
+  const size_t crc_at = header.size() - 4;
+  if (DecodeFixed32(h + crc_at) != crc32c::Value(h, crc_at)) {
+    return Status::Corruption(At(crc_at, "header checksum mismatch"));
   }
   const uint16_t version = DecodeFixed16(h + 4);
   if (version > kVersion) {
     return Status::Unsupported(At(4, "WAL version " + std::to_string(version) +
-                                         " is newer than this kpi understands (1); upgrade kpi"));
+                                         " is newer than this kpi understands (2); upgrade kpi"));
   }
-  if (version == 0 || DecodeFixed16(h + 6) != 0 || DecodeFixed32(h + 40) != 0) {
+  if (version == 0 || DecodeFixed16(h + 6) != 0 ||
+      (version == 1 && DecodeFixed32(h + 40) != 0)) {
     return Status::Corruption(At(4, "header has version 0 or non-zero flags/reserved bytes"));
   }
+  decoded->version = version;
+  if (version >= 2) KPI_RETURN_IF_ERROR(DecodeOrder(h, decoded));
   const char* w = h + 24;
   const size_t len = strnlen(w, kWriterFieldSize);
   for (size_t i = len; i < kWriterFieldSize; ++i) {
     if (w[i] != '\0') return Status::Corruption(At(24, "writer not NUL-padded"));
   }
+  FileKey* key = &decoded->key;
   key->writer.assign(w, len);
   key->hour_ms = static_cast<int64_t>(DecodeFixed64(h + 8));
   key->seq = DecodeFixed64(h + 16);

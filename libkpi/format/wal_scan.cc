@@ -139,12 +139,44 @@ Status AfterInvalidFrame(ScanWindow* window, uint64_t offset, FrameError error,
   return Status::OK();
 }
 
+// §3: version 1 seqs increase through the file; version 2 seqs lie in the
+// file's block (its seq + 1 … + 2^order bits). Under a damaged header only
+// the version 1 rule can be checked.
+class SeqCheck {
+ public:
+  explicit SeqCheck(const WalScanResult& scan)
+      : version_(scan.header_damaged ? (scan.header_bytes == kHeaderSizeV1 ? 1 : 0)
+                                     : scan.header.version),
+        file_seq_(scan.key.seq),
+        block_(scan.header.order_bits > 0 ? uint64_t{1} << scan.header.order_bits : 0) {}
+
+  // "" or why `seq` breaks the rule.
+  std::string Check(uint64_t seq) {
+    std::string why;
+    if (version_ == 1 && have_last_ && seq <= last_) {
+      why = "seq " + std::to_string(seq) + " does not increase";
+    } else if (version_ >= 2 && (seq <= file_seq_ || seq - file_seq_ > block_)) {
+      why = "seq " + std::to_string(seq) + " is outside the file's block " +
+            std::to_string(file_seq_ + 1) + ".." + std::to_string(file_seq_ + block_);
+    }
+    have_last_ = true;
+    last_ = seq;
+    return why;
+  }
+
+ private:
+  int version_;
+  uint64_t file_seq_;
+  uint64_t block_;
+  bool have_last_ = false;
+  uint64_t last_ = 0;
+};
+
 // §5 from the header's end: valid frames, checked records, resync past damage.
 Status ScanFrames(ScanWindow* window, const std::function<bool(const WalRecord&)>& fn,
                   WalScanResult* result) {
-  uint64_t offset = kHeaderSize;
-  bool have_seq = false;
-  uint64_t last_seq = 0;
+  uint64_t offset = result->header_bytes;
+  SeqCheck seq_check(*result);
   while (offset < result->file_bytes) {
     Frame frame;
     FrameError error;
@@ -165,12 +197,8 @@ Status ScanFrames(ScanWindow* window, const std::function<bool(const WalRecord&)
       result->problems.push_back({WalProblem::Kind::kRecord, record.offset, why});
       continue;
     }
-    if (have_seq && frame.seq <= last_seq) {
-      result->problems.push_back({WalProblem::Kind::kOrder, record.offset,
-                                  "seq " + std::to_string(frame.seq) + " does not increase"});
-    }
-    have_seq = true;
-    last_seq = frame.seq;
+    const std::string order = seq_check.Check(frame.seq);
+    if (!order.empty()) result->problems.push_back({WalProblem::Kind::kOrder, record.offset, order});
     ++result->records;
     if (fn && !fn(record)) break;
   }
@@ -186,27 +214,31 @@ Status ReadHeader(int fd, const std::string& path, WalScanResult* result, bool* 
   KPI_RETURN_IF_ERROR(PreadFull(fd, path, 0, header, kHeaderSize, &got));
   const FileKey name_key = KeyFromName(path);
   result->key = name_key;
-  if (got < kHeaderSize) {
+  const size_t size = got >= 6 ? HeaderSizeOf(std::string_view(header, got)) : kHeaderSize;
+  if (got < size) {
     result->valid_bytes = result->file_bytes;
     result->problems.push_back({WalProblem::Kind::kTorn, 0,
-                                "header cut short (" + std::to_string(got) +
-                                    " of 48 bytes): such a file never held a record"});
+                                "header cut short (" + std::to_string(got) + " of " +
+                                    std::to_string(size) +
+                                    " bytes): such a file never held a record"});
     return Status::OK();
   }
-  FileKey key;
-  Status s = DecodeHeader(std::string_view(header, kHeaderSize), &key);
+  WalHeader decoded;
+  Status s = DecodeHeader(std::string_view(header, size), &decoded);
   if (s.code() == Status::Code::kUnsupported) return Status::Unsupported(path + ": " + s.message());
-  if (s.ok() && !name_key.writer.empty() && key != name_key) {
-    s = Status::Corruption("offset 0: header says writer " + key.writer + " seq " +
-                           std::to_string(key.seq) + ", which its name does not");
+  if (s.ok() && !name_key.writer.empty() && decoded.key != name_key) {
+    s = Status::Corruption("offset 0: header says writer " + decoded.key.writer + " seq " +
+                           std::to_string(decoded.key.seq) + ", which its name does not");
   }
   if (s.ok()) {
-    result->key = key;
+    result->key = decoded.key;
+    result->header = decoded;
   } else {
     result->header_damaged = true;
     result->problems.push_back({WalProblem::Kind::kHeader, 0, s.message()});
   }
-  result->valid_bytes = kHeaderSize;
+  result->header_bytes = size;
+  result->valid_bytes = size;
   *go_on = true;
   return Status::OK();
 }
@@ -244,6 +276,21 @@ Status ScanWalFd(int fd, const std::string& path,
   if (!go_on) return Status::OK();
   ScanWindow window(fd, path, result->file_bytes);
   return ScanFrames(&window, fn, result);
+}
+
+Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes) {
+  char bytes[kHeaderSize];
+  size_t got = 0;
+  *header_bytes = 0;
+  KPI_RETURN_IF_ERROR(PreadFull(fd, path, 0, bytes, kHeaderSize, &got));
+  if (got < 6) return Status::OK();
+  const size_t size = HeaderSizeOf(std::string_view(bytes, got));
+  if (got < size) return Status::OK();
+  *header_bytes = size;
+  const Status s = DecodeHeader(std::string_view(bytes, size), header);
+  if (s.ok()) return s;
+  return s.IsCorruption() ? Status::Corruption(path + ": " + s.message())
+                          : Status::Unsupported(path + ": " + s.message());
 }
 
 Status DecodeFrameAt(const std::string& path, uint64_t offset, std::string_view bytes,

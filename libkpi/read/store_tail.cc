@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
+#include <unordered_set>
 
 #include "libkpi/read/segment_reader.h"
 #include "libkpi/util/time_util.h"
@@ -15,29 +17,53 @@ namespace {
 
 using Severity = ReadProblem::Severity;
 
-bool SeqLess(const TailRecord& a, const TailRecord& b) { return a.seq < b.seq; }
-bool SeqGreater(const TailRecord& a, const TailRecord& b) { return a.seq > b.seq; }
+// One writer's arrival order, as far as it is known (store_tail.h).
+bool ArrivalLess(const TailRecord& a, const TailRecord& b) {
+  return std::tie(a.file.seq, a.rank) < std::tie(b.file.seq, b.rank);
+}
+bool ArrivalGreater(const TailRecord& a, const TailRecord& b) { return ArrivalLess(b, a); }
 
-// Keeps the `n` records of highest seq offered (a min-heap on seq).
+// Keeps the `n` latest records offered (a min-heap on arrival).
 void OfferTop(size_t n, TailRecord r, std::vector<TailRecord>* top) {
   if (n == 0) return;
   top->push_back(std::move(r));
-  std::push_heap(top->begin(), top->end(), SeqGreater);
+  std::push_heap(top->begin(), top->end(), ArrivalGreater);
   if (top->size() > n) {
-    std::pop_heap(top->begin(), top->end(), SeqGreater);
+    std::pop_heap(top->begin(), top->end(), ArrivalGreater);
     top->pop_back();
   }
 }
 
+// The seqs of the first mark.frames records of the file `key` (tail_cursor.h):
+// recomputed from its WAL's record order, or for a version 1 WAL (seqs
+// increase) the smallest seqs of its records.
+std::unordered_set<uint64_t> PrintedSeqs(const FileKey& key, const TailCursor::FileMark& mark,
+                                         const std::vector<TailRecord>& records) {
+  std::unordered_set<uint64_t> printed;
+  if (mark.frames == 0) return printed;
+  if (mark.order_bits > 0) {
+    const RecordOrder order(mark.order_bits, mark.order_key);
+    const uint64_t n = std::min(mark.frames, order.Capacity());
+    for (uint64_t i = 0; i < n; ++i) printed.insert(key.seq + 1 + order.Position(i));
+    return printed;
+  }
+  std::vector<uint64_t> seqs;
+  for (const TailRecord& r : records) seqs.push_back(r.seq);
+  std::sort(seqs.begin(), seqs.end());
+  seqs.resize(std::min<size_t>(seqs.size(), mark.frames));
+  printed.insert(seqs.begin(), seqs.end());
+  return printed;
+}
+
 // Interleaves per-writer records into one arrival order: each writer's in
-// seq order (its arrival order), writers merged by timestamp, the only clock
-// they share.
+// its own arrival order, writers merged by timestamp, the only clock they
+// share.
 void MergeArrivals(std::map<std::string, std::vector<TailRecord>>* by_writer,
                    std::vector<TailRecord>* out) {
   out->clear();
   std::vector<std::pair<std::vector<TailRecord>*, size_t>> heads;
   for (auto& [writer, records] : *by_writer) {
-    std::sort(records.begin(), records.end(), SeqLess);
+    std::sort(records.begin(), records.end(), ArrivalLess);
     if (!records.empty()) heads.emplace_back(&records, 0);
   }
   while (!heads.empty()) {
@@ -116,15 +142,38 @@ Status StoreTail::Follow(const FileKey& key, const std::string& path, bool* open
   f->path = path;
   f->fd = fd;
   followed_[key] = std::move(f);
-  TailCursor::FileMark& mark = cursor_.files[key];
-  if (mark.offset < wal::kHeaderSize) mark.offset = wal::kHeaderSize;
+  cursor_.files[key];  // offset 0: Drain reads the header first
   return Status::OK();
+}
+
+Status StoreTail::ReadFollowedHeader(Followed* f, ReadProblems* problems, bool* ready) {
+  TailCursor::FileMark& mark = cursor_.files[f->key];
+  wal::WalHeader header;
+  uint64_t header_bytes = 0;
+  Status s = wal::ReadWalHeader(f->fd, f->path, &header, &header_bytes);
+  *ready = header_bytes > 0;
+  if (s.IsCorruption()) {
+    // Frames are still read (wal.md §2); without an order a sealed rest
+    // is told apart as for version 1.
+    problems->push_back(ReadProblem::FromStatus(Severity::kDamage, f->path, -1, 0, s));
+    s = Status::OK();
+  } else if (s.ok() && *ready) {
+    mark.order_bits = header.order_bits;
+    mark.order_key = header.order_key;
+  }
+  if (*ready) mark.offset = header_bytes;
+  return s;
 }
 
 // Reads the frames appended since the mark. A frame that does not read whole
 // is a write in progress: the next poll tries again from the same offset.
 Status StoreTail::Drain(Followed* f, const Emit& emit, ReadProblems* problems) {
   TailCursor::FileMark& mark = cursor_.files[f->key];
+  if (mark.offset == 0) {
+    bool ready = false;
+    KPI_RETURN_IF_ERROR(ReadFollowedHeader(f, problems, &ready));
+    if (!ready) return Status::OK();
+  }
   wal::WalRecord record;
   std::string json;
   for (;;) {
@@ -143,9 +192,8 @@ Status StoreTail::Drain(Followed* f, const Emit& emit, ReadProblems* problems) {
     }
     KPI_RETURN_IF_ERROR(s);
     mark.offset += wal::kFrameHeaderSize + json.size();
-    if (record.seq <= mark.last_seq) continue;
-    KPI_RETURN_IF_ERROR(emit(TailRecord{f->key, record.seq, record.timestamp_ms, json}));
-    mark.last_seq = record.seq;
+    const uint64_t rank = mark.frames++;
+    KPI_RETURN_IF_ERROR(emit(TailRecord{f->key, record.seq, rank, record.timestamp_ms, json}));
     cursor_.Printed(f->key.writer, record.seq);
   }
 }
@@ -172,22 +220,21 @@ Status StoreTail::ReadSegment(const std::string& path, const FileKey& key, uint6
     for (const RecordView& r : records) {
       const auto id = RecordId::Parse(r.id);
       if (id && id->writer == key.writer && id->seq > after_seq && id->seq < before_seq) {
-        out->push_back(TailRecord{key, id->seq, r.timestamp_ms, std::string(r.json)});
+        out->push_back(TailRecord{key, id->seq, out->size(), r.timestamp_ms, std::string(r.json)});
       }
     }
   }
-  std::sort(out->begin(), out->end(), SeqLess);
   return Status::OK();
 }
 
 Status StoreTail::EmitSegment(const std::string& path, const FileKey& key, const Emit& emit,
-                              ReadProblems* problems, uint64_t before_seq) {
-  TailCursor::FileMark& mark = cursor_.files[key];
+                              ReadProblems* problems, uint64_t after_seq, uint64_t before_seq) {
   std::vector<TailRecord> records;
-  KPI_RETURN_IF_ERROR(ReadSegment(path, key, mark.last_seq, before_seq, &records, problems));
+  KPI_RETURN_IF_ERROR(ReadSegment(path, key, after_seq, before_seq, &records, problems));
+  const std::unordered_set<uint64_t> printed = PrintedSeqs(key, cursor_.files[key], records);
   for (const TailRecord& r : records) {
+    if (printed.count(r.seq)) continue;
     KPI_RETURN_IF_ERROR(emit(r));
-    mark.last_seq = r.seq;
     cursor_.Printed(key.writer, r.seq);
   }
   return Status::OK();
@@ -205,8 +252,8 @@ Status StoreTail::FinishFromSegment(const FileKey& key, const Emit& emit, ReadPr
   problems->push_back(ReadProblem{
       Severity::kWarning, StoreLayout::WalFileName(key), -1, -1,
       "neither the WAL nor its segment exists any more (compacted or purged since the cursor "
-      "was saved): records after seq " +
-          std::to_string(cursor_.files[key].last_seq) + " of it are not shown"});
+      "was saved): its records after the first " +
+          std::to_string(cursor_.files[key].frames) + " are not shown"});
   cursor_.Done(key);
   return Status::OK();
 }
@@ -239,10 +286,8 @@ Status StoreTail::EmitCompactedInputs(const FileMap& compacted, const FileMap& w
       const bool unfinished = known != cursor_.files.end() && !known->second.finished();
       if (!unfinished && !cursor_.IsNew(key)) continue;
       // kpid's records of a file lie above the file's own seq.
-      TailCursor::FileMark& mark = cursor_.files[key];
-      mark.last_seq = std::max(mark.last_seq, key.seq);
       const uint64_t next_file = NextFileSeq(key, inputs, wals, segments, cursor_);
-      KPI_RETURN_IF_ERROR(EmitSegment(path, key, emit, problems, next_file));
+      KPI_RETURN_IF_ERROR(EmitSegment(path, key, emit, problems, key.seq, next_file));
       cursor_.files[key].offset = TailCursor::kFinished;
     }
     examined_.insert(path);
@@ -283,9 +328,9 @@ Status StoreTail::NewestOfWriter(std::vector<std::pair<FileKey, std::string>> se
   std::sort(segments.begin(), segments.end(),
             [](const auto& a, const auto& b) { return a.first.seq > b.first.seq; });
   for (const auto& [key, path] : segments) {
-    // Every record of this and older files has a seq above the file's own
-    // seq only: once n records beat this file's seq, stop (see header).
-    if (top->size() >= n && top->front().seq > key.seq) break;
+    // Records of later files arrived later (see header): once n records of
+    // files above this one are kept, stop.
+    if (top->size() >= n && top->front().file.seq > key.seq) break;
     std::vector<TailRecord> records;
     Status s = ReadSegment(path, key, 0, UINT64_MAX, &records, problems);
     if (s.IsNotFound()) continue;  // compacted or purged meanwhile

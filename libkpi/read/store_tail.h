@@ -4,10 +4,12 @@
 // the bookkeeping that makes that hold while kpid seals WALs).
 //
 // Start(n) reads every live WAL and, per writer, segments from the highest
-// file seq down until n records above the next file's seq are found. Each
-// writer's records are in seq order (its arrival order); writers are
-// interleaved by timestamp, the only clock they share; the last n of that
-// order are returned. (A late record sealed
+// file seq down until n records of files above the next file's seq are
+// found. Each writer's records are ordered by file seq (files are created in
+// time order), then by arrival within a WAL; a sealed file no longer knows
+// its records' arrival (wal.md §3.1), so its records come in (timestamp, _id)
+// order. Writers are interleaved by timestamp, the only clock they share;
+// the last n of that order are returned. (A late record sealed
 // into an older hour's segment can be missed by this initial listing; Poll
 // never misses it.)
 //
@@ -48,6 +50,9 @@ namespace kpi {
 struct TailRecord {
   FileKey file;
   uint64_t seq = 0;
+  // Its place in its file: the frame's index in a WAL (arrival order), the
+  // index in (timestamp, _id) order in a segment (where arrival is unknown).
+  uint64_t rank = 0;
   int64_t timestamp_ms = 0;
   std::string json;
 };
@@ -78,12 +83,19 @@ class StoreTail {
   // Opens a WAL to follow; false if it vanished (sealed) meanwhile.
   Status Follow(const FileKey& key, const std::string& path, bool* opened);
   Status Drain(Followed* f, const Emit& emit, ReadProblems* problems);
-  // The records of key.writer with after_seq < seq < before_seq, by seq.
+  // Reads a followed WAL's header into its mark (order, first frame);
+  // *ready is false while the header is not whole yet.
+  Status ReadFollowedHeader(Followed* f, ReadProblems* problems, bool* ready);
+  // The records of key.writer with after_seq < seq < before_seq, in the
+  // segment's order (rank = index in it).
   Status ReadSegment(const std::string& path, const FileKey& key, uint64_t after_seq,
                      uint64_t before_seq, std::vector<TailRecord>* out,
                      ReadProblems* problems) const;
+  // Emits the file's records from its segment that the cursor's mark of it
+  // has not printed yet (tail_cursor.h).
   Status EmitSegment(const std::string& path, const FileKey& key, const Emit& emit,
-                     ReadProblems* problems, uint64_t before_seq = UINT64_MAX);
+                     ReadProblems* problems, uint64_t after_seq = 0,
+                     uint64_t before_seq = UINT64_MAX);
   // The unseen inputs of compacted segments not examined yet (see above).
   Status EmitCompactedInputs(const FileMap& compacted, const FileMap& wals,
                              const FileMap& segments, const Emit& emit, ReadProblems* problems);

@@ -51,11 +51,16 @@ void TailCursor::Done(const FileKey& key) {
 }
 
 std::string TailCursor::Serialize() const {
-  std::string out = "kpi-tail-cursor 1 " + std::to_string(saved_ms) + "\n";
+  std::string out = "kpi-tail-cursor " + std::to_string(kVersion) + " " +
+                    std::to_string(saved_ms) + "\n";
   for (const auto& [writer, seq] : floor) out += "floor " + writer + " " + Hex16(seq) + "\n";
   for (const auto& [key, mark] : files) {
+    // A finished file's order is of no more use: it leaves the cursor.
+    const bool keep_order = mark.order_bits > 0 && !mark.finished();
     out += "file " + std::to_string(key.hour_ms) + " " + key.writer + " " + Hex16(key.seq) + " " +
-           Hex16(mark.last_seq) + " " + std::to_string(mark.offset) + "\n";
+           std::to_string(mark.frames) + " " + std::to_string(mark.offset) + " " +
+           std::to_string(keep_order ? mark.order_bits : 0) + " " +
+           (keep_order ? RecordOrder::KeyHex(mark.order_key) : "-") + "\n";
   }
   for (const auto& [writer, seq] : last) out += "last " + writer + " " + Hex16(seq) + "\n";
   return out;
@@ -73,7 +78,13 @@ Status TailCursor::Parse(const std::string& text, const std::string& origin, Tai
     bool ok = static_cast<bool>(in >> kind);
     if (ok && number == 1) {
       int version = 0;
-      ok = kind == "kpi-tail-cursor" && (in >> version >> cursor->saved_ms) && version == 1;
+      ok = kind == "kpi-tail-cursor" && (in >> version >> cursor->saved_ms);
+      if (ok && version != kVersion) {
+        return Status::InvalidArgument(
+            origin + ": a version " + std::to_string(version) +
+            " tail cursor; this kpictl reads version " + std::to_string(kVersion) +
+            ": delete the file to start over");
+      }
     } else if (ok && kind == "floor") {
       ok = (in >> writer) && ReadHex16(in, &cursor->floor[writer]);
     } else if (ok && kind == "last") {
@@ -81,8 +92,12 @@ Status TailCursor::Parse(const std::string& text, const std::string& origin, Tai
     } else if (ok && kind == "file") {
       FileKey key;
       FileMark mark;
+      std::string order_key;
       ok = (in >> key.hour_ms >> key.writer) && ReadHex16(in, &key.seq) &&
-           ReadHex16(in, &mark.last_seq) && (in >> mark.offset);
+           (in >> mark.frames >> mark.offset >> mark.order_bits >> order_key) &&
+           (mark.order_bits == 0 ? order_key == "-"
+                                 : RecordOrder::ValidBits(mark.order_bits) &&
+                                       RecordOrder::ParseKeyHex(order_key, &mark.order_key));
       if (ok) cursor->files[key] = mark;
     } else {
       ok = false;

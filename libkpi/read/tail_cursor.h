@@ -1,25 +1,28 @@
 // TailCursor: where `kpictl tail` stands in a store, saved in --cursor-file
 // so a restarted tail continues without gaps or duplicates.
 //
-// Seqs are per writer and every record of a file has a seq above the file's
-// own (kpid takes the file's seq from the same sequence when it creates the
-// WAL). But kpid flushes the WALs of one commit group one after the other,
-// so a reader can briefly see seq 12 in one WAL before seq 11 in another: a
-// single "last seq" per writer could skip 11. The cursor therefore follows
-// files, not just seqs:
+// Seqs are per writer and the records of a file have seqs in the block above
+// the file's own (kpid reserves the block when it creates the WAL), handed
+// out in a keyed random order (wal.md §3.1): a record's seq says nothing of
+// when it arrived within its file. The cursor therefore follows files:
 //   floor[w]   files of writer w with a seq up to this were fully printed,
 //              or were already there before the tail began;
-//   files[k]   a file being followed: the last seq printed from it, and the
-//              WAL offset of its next frame.
+//   files[k]   a WAL being followed: how many frames were printed from it
+//              (they are in arrival order), the offset of its next frame,
+//              and its header's record order.
 // Every file of w with a seq above floor[w] and not in files is new: all its
-// records are printed. A followed WAL that was sealed is finished from its
-// segment (same key), printing only seqs above its mark.
+// records are printed. A followed WAL that was sealed while no tail ran is
+// finished from its segment (same key): the seqs of its first `frames`
+// records are recomputed from the order (a version 1 WAL, without one: the
+// `frames` smallest seqs, since its seqs increase) and the rest is printed.
+// So the order key of a WAL that a stopped tail was part-way through stays
+// in the cursor file (mode 0600) until the tail finishes that file.
 //
 // The file is text, replaced atomically (temp file, fsync, rename):
-//   kpi-tail-cursor 1 <saved_ms>
+//   kpi-tail-cursor 2 <saved_ms>
 //   floor <writer> <seq hex>
-//   file <hour_ms> <writer> <seq hex> <last seq hex> <offset or 18446744073709551615
-//        for a file printed whole>
+//   file <hour_ms> <writer> <seq hex> <frames> <offset or 18446744073709551615
+//        for a file printed whole> <order bits> <order key hex, or - >
 //   last <writer> <seq hex>       (the highest seq printed; for people)
 //
 // Thread-safety: a value.
@@ -30,19 +33,24 @@
 #include <string>
 
 #include "libkpi/util/status.h"
+#include "libkpi/format/record_order.h"
 #include "libkpi/format/store_layout.h"
 
 namespace kpi {
 
 struct TailCursor {
   struct FileMark {
-    uint64_t last_seq = 0;  // highest seq printed from the file
+    uint64_t frames = 0;    // WAL frames printed, from the first, in file order
     uint64_t offset = 0;    // WAL: the next frame's offset (0: from the start)
+    int order_bits = 0;     // the WAL header's record order (0: none, version 1)
+    RecordOrder::Key order_key{};
     // A file printed whole from its segment while files of lower seq may
     // still be live: remembered until floor passes it.
     bool finished() const { return offset == kFinished; }
   };
   static constexpr uint64_t kFinished = ~uint64_t{0};
+
+  static constexpr int kVersion = 2;  // of the file's first line
 
   int64_t saved_ms = 0;
   std::map<std::string, uint64_t> floor;

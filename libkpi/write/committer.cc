@@ -204,15 +204,7 @@ void Committer::Impl::RunControl(const CommitRequest& request) {
 
 void Committer::Impl::CommitGroup(const Group& group) {
   CloseFailedWals();
-  uint64_t records = 0;
-  for (CommitRequest* r : group) records += r->records->size();
-  uint64_t first_seq = 0;
-  const Status s = state_->NextSeqs(records, &first_seq);
-  if (!s.ok()) {
-    for (CommitRequest* r : group) r->status = s;
-    return;
-  }
-  AppendGroup(group, first_seq);
+  AppendGroup(group);
   WriteTouched(group);
   SyncTouched(group);
   RotateFullWals();
@@ -230,19 +222,18 @@ void Committer::Impl::CloseFailedWals() {
   }
 }
 
-void Committer::Impl::AppendGroup(const Group& group, uint64_t first_seq) {
+void Committer::Impl::AppendGroup(const Group& group) {
   touched_count_ = 0;
-  uint64_t seq = first_seq;
   for (size_t i = 0; i < group.size(); ++i) {
     CommitRequest* r = group[i];
     r->ids->reserve(r->records->size());
-    for (const PendingRecord& record : *r->records) AppendRecord(i, record, seq++, r);
+    for (const PendingRecord& record : *r->records) AppendRecord(i, record, r);
   }
 }
 
 // Frames go into the WAL's group buffer; WriteTouched writes each buffer
 // with one write(2).
-void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, uint64_t seq,
+void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record,
                                    CommitRequest* r) {
   if (!r->status.ok()) return;  // the request fails anyway; store no more of it
   const int64_t hour_ms = HourStart(record.timestamp_ms);
@@ -251,8 +242,9 @@ void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, 
   if (t == touched_count_) {
     if (touched_.size() == t) touched_.emplace_back();
     touched_[t].hour_ms = hour_ms;
-    touched_[t].writer = nullptr;
-    touched_[t].open_status = OpenWal(hour_ms, &touched_[t].writer);
+    touched_[t].file = nullptr;
+    touched_[t].open_status = OpenWal(hour_ms, &touched_[t].file);
+    touched_[t].writer = touched_[t].file ? touched_[t].file->writer.get() : nullptr;
     touched_[t].requests.clear();
     ++touched_count_;
   }
@@ -261,9 +253,18 @@ void Committer::Impl::AppendRecord(size_t request, const PendingRecord& record, 
     r->status = touched.open_status;
     return;
   }
+  OpenWalFile* file = touched.file;
+  if (file->assigned == file->order->Capacity()) {
+    // Only a single request larger than max_queue_records gets here (see
+    // RotateFullWals); it is refused whole and the full WAL rotated.
+    r->status = Status::Busy("the WAL's block of record seqs is full; retry");
+    return;
+  }
   if (touched.requests.empty() || touched.requests.back() != request) {
     touched.requests.push_back(request);
   }
+  // wal.md §3.1: the arrival index, permuted within the WAL's block.
+  const uint64_t seq = touched.writer->key().seq + 1 + file->order->Position(file->assigned++);
   char hex[16];
   EncodeHex16(seq, hex);
   touched.writer->AddFrame(record.timestamp_ms, seq,
@@ -329,7 +330,12 @@ void Committer::Impl::RotateFullWals() {
   bool rotated = false;
   for (size_t t = 0; t < touched_count_; ++t) {
     const TouchedWal& touched = touched_[t];
-    if (touched.writer == nullptr || touched.writer->size() < options_.wal_max_bytes) continue;
+    if (touched.writer == nullptr) continue;
+    const uint64_t seqs_left = touched.file->order->Capacity() - touched.file->assigned;
+    if (touched.writer->size() < options_.wal_max_bytes &&
+        seqs_left >= options_.max_queue_records) {
+      continue;
+    }
     CloseWal(touched.hour_ms, WalEnd::kRotated);
     rotated = true;
   }
@@ -364,22 +370,24 @@ void Committer::Impl::Finish(const Group& group) {
   stats_.queue_depth.store(queued_records_, std::memory_order_relaxed);
 }
 
-Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
+Status Committer::Impl::OpenWal(int64_t hour_ms, OpenWalFile** file) {
   auto it = open_wals_.find(hour_ms);
   if (it != open_wals_.end()) {
     it->second.written_ms = NowMs();
-    *writer = it->second.writer.get();
+    *file = &it->second;
     return Status::OK();
   }
+  // The file's seq, then the block its records' seqs come from (wal.md §3.1).
+  auto order = std::make_unique<RecordOrder>(RecordOrder::Random(options_.wal_order_bits));
   FileKey key{hour_ms, writer_id_, 0};
-  KPI_RETURN_IF_ERROR(state_->NextSeqs(1, &key.seq));
+  KPI_RETURN_IF_ERROR(state_->NextSeqs(1 + order->Capacity(), &key.seq));
   {
     // Listed before the file exists, so the sealer never sees it unlisted.
     MutexLock lock(&mu_);
     open_keys_.insert(key);
   }
   std::unique_ptr<wal::WalWriter> created;
-  const Status s = wal::WalWriter::Create(layout_, key, &created);
+  const Status s = wal::WalWriter::Create(layout_, key, *order, &created);
   if (!s.ok()) {
     MutexLock lock(&mu_);
     open_keys_.erase(key);
@@ -390,9 +398,9 @@ Status Committer::Impl::OpenWal(int64_t hour_ms, wal::WalWriter** writer) {
   if (options_.sync == SyncMode::kAlways) {
     created->set_prefill(kAlwaysPrefillBytes, options_.wal_max_bytes);
   }
-  *writer = created.get();
   const int64_t now = NowMs();
-  open_wals_.emplace(hour_ms, OpenWalFile{std::move(created), now, now});
+  *file = &open_wals_.emplace(hour_ms, OpenWalFile{std::move(created), std::move(order), 0, now, now})
+               .first->second;
   stats_.open_wals.store(open_wals_.size(), std::memory_order_relaxed);
   return Status::OK();
 }

@@ -35,7 +35,8 @@
 //   - The writer role: one thread at a time, the leader, owns the open
 //     WalWriters. Per group it takes the whole queue (whatever arrived while
 //     the last group was written; it never waits to gather), hands out the
-//     group's seqs in one reservation call, encodes each record's frame into
+//     seqs (each WAL reserved a block of them when it was created, and hands
+//     them out in a keyed random order, record_order.h), encodes each record's frame into
 //     the buffer of its hour's WAL, writes each touched WAL with one
 //     write(2), in always fdatasyncs each (batch: hands it to the sync
 //     thread, WalSyncer), then answers the group and wakes the next leader.
@@ -43,7 +44,9 @@
 //     back. A WAL that fails a write or sync is closed and later records of
 //     its hour go to a new file (new seq); NoSpace from a write cuts the WAL
 //     back to its last frame and keeps it. A WAL past wal_max_bytes is
-//     closed after its group (rotation); closing syncs what is unsynced.
+//     closed after its group (rotation), and so is a WAL with fewer seqs
+//     left in its block than max_queue_records; closing syncs what is
+//     unsynced.
 //   - Backpressure: records accepted and not yet answered (queued or in the
 //     group being written) count against max_queue_records.
 //   - The seal thread wakes every 2 s or when a WAL was closed. It queues a
@@ -78,6 +81,7 @@
 #include <vector>
 
 #include "libkpi/format/record.h"
+#include "libkpi/format/record_order.h"
 #include "libkpi/format/segment_format.h"
 #include "libkpi/util/status.h"
 #include "libkpi/write/committer_stats.h"
@@ -96,6 +100,9 @@ struct CommitterOptions {
   int zstd_level = 3;
   size_t block_bytes = segment::kDefaultBlockBytes;
   uint64_t min_free_bytes = 0;      // below this, Commit returns NoSpace (→ 507)
+  // Each WAL owns 2^wal_order_bits record seqs, handed out in a keyed random
+  // order (format/record_order.h); a WAL is rotated before they run out.
+  int wal_order_bits = RecordOrder::kDefaultBits;
 };
 
 struct PendingRecord {

@@ -37,6 +37,8 @@ enum class WalEnd {
 
 struct OpenWalFile {
   std::unique_ptr<wal::WalWriter> writer;
+  std::unique_ptr<RecordOrder> order;  // the seqs of its block, in the header's order
+  uint64_t assigned = 0;               // records given a seq so far (arrival index)
   int64_t opened_ms = 0;   // wall clock
   int64_t written_ms = 0;  // wall clock of the last group that wrote to it
 };
@@ -74,6 +76,7 @@ struct CommitRequest {
 // to it: a failed write or sync fails exactly those.
 struct TouchedWal {
   int64_t hour_ms = 0;
+  OpenWalFile* file = nullptr;       // the open WAL: its writer and seq block
   wal::WalWriter* writer = nullptr;  // null if it could not be opened:
   Status open_status;                // then this says why
   std::vector<size_t> requests;  // indexes into the group, ascending, unique
@@ -118,16 +121,16 @@ class Committer::Impl {
   void RunControl(const CommitRequest& request) REQUIRES(role_) EXCLUDES(mu_);
   void CommitGroup(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
   void CloseFailedWals() REQUIRES(role_) EXCLUDES(mu_);
-  void AppendGroup(const Group& group, uint64_t first_seq) REQUIRES(role_) EXCLUDES(mu_);
-  void AppendRecord(size_t request, const PendingRecord& record, uint64_t seq,
-                    CommitRequest* r) REQUIRES(role_) EXCLUDES(mu_);
+  void AppendGroup(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
+  void AppendRecord(size_t request, const PendingRecord& record, CommitRequest* r)
+      REQUIRES(role_) EXCLUDES(mu_);
   void WriteTouched(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
   void SyncTouched(const Group& group) REQUIRES(role_) EXCLUDES(mu_);
   void FailTouched(const Group& group, TouchedWal* touched, const Status& s)
       REQUIRES(role_) EXCLUDES(mu_);
   void RotateFullWals() REQUIRES(role_) EXCLUDES(mu_);
   void Finish(const Group& group) EXCLUDES(mu_);
-  Status OpenWal(int64_t hour_ms, wal::WalWriter** writer) REQUIRES(role_) EXCLUDES(mu_);
+  Status OpenWal(int64_t hour_ms, OpenWalFile** file) REQUIRES(role_) EXCLUDES(mu_);
   void CloseWal(int64_t hour_ms, WalEnd why) REQUIRES(role_) EXCLUDES(mu_);
   void CloseFinishedWals(int64_t cutoff_hour_ms, bool force) REQUIRES(role_) EXCLUDES(mu_);
   void WantSeal() EXCLUDES(mu_);

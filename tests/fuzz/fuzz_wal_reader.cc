@@ -30,8 +30,10 @@ struct Scanned {
 };
 
 std::string WithWalChecksumsFixed(std::string data) {
-  FixCrc(&data, 0, 44, 44);
-  uint64_t offset = wal::kHeaderSize;
+  // wal.md §2: the header checksum sits at its last 4 bytes (60, version 1: 44).
+  const size_t header = data.size() >= 6 ? wal::HeaderSizeOf(data) : wal::kHeaderSize;
+  if (data.size() >= header) FixCrc(&data, 0, header - 4, header - 4);
+  uint64_t offset = header;
   while (offset + wal::kFrameHeaderSize <= data.size()) {
     const uint64_t size = wal::DeclaredFrameSize(std::string_view(data).substr(offset));
     const uint64_t end = offset + size;

@@ -24,7 +24,6 @@ import sys
 
 INDEX_MAGIC = 0x184D2A5B
 ENTRY = 64
-WAL_HEADER = 48
 FRAME_HEADER = 24
 
 
@@ -69,7 +68,7 @@ def swap_blocks(path):
 
 def wal_frame_offsets(path):
     data = open(path, "rb").read()
-    at = WAL_HEADER
+    at = 48 if struct.unpack_from("<H", data, 4)[0] == 1 else 64  # wal.md §2
     while at + FRAME_HEADER <= len(data):
         length, = struct.unpack_from("<I", data, at + 4)
         if length == 0 or at + FRAME_HEADER + length > len(data):

@@ -30,7 +30,8 @@ def crc32c(data):
 def wal_records(path):
     with open(path, "rb") as f:
         data = f.read()
-    pos = 48
+    # wal.md §2: frames start after a 64-byte header (48 in version 1).
+    pos = 48 if struct.unpack_from("<H", data, 4)[0] == 1 else 64
     while pos + 24 <= len(data):
         crc, length = struct.unpack_from("<II", data, pos)
         end = pos + 24 + length

@@ -48,7 +48,12 @@ for dir in "$VECTORS"/*/; do  # store vectors: data directories
   $PY "$READER" verify "$dir" >"$WORK/reference"
   cmp -s "$WORK/kpictl" "$WORK/reference" || fail "$name: verify differs: $(cat "$WORK/kpictl" "$WORK/reference")"
 done
-[ "$count" -ge 13 ] || fail "only $count vectors found in $VECTORS"
+[ "$count" -ge 14 ] || fail "only $count vectors found in $VECTORS"
+# wal.md §3.1 as the reference reader implements it from the text: every frame's
+# seq in wal-good is the one the record order gives its arrival index.
+$PY "$READER" order "$VECTORS/wal-good.wal" >"$WORK/order" || fail "kpi_reader order wal-good.wal failed"
+[ "$(wc -l <"$WORK/order")" -eq 6 ] || fail "wal-good: expected 6 frames, got: $(cat "$WORK/order")"
+awk '$2 != $3 { bad = 1 } END { exit bad }' "$WORK/order" || fail "wal-good: seqs do not follow wal.md §3.1: $(cat "$WORK/order")"
 
 # --- 2. a live store --------------------------------------------------------------
 A=$WORK/a

@@ -263,6 +263,57 @@ TEST_CASE("a WAL over wal_max_bytes rotates to a new file and is sealed") {
   RequireExactlyOnce(store, acked);
 }
 
+TEST_CASE("ids come from each WAL's block in its keyed order, and a WAL rotates before its block runs out") {
+  TempDir dir;
+  CommitterOptions options = Options(dir.path());
+  options.wal_order_bits = 4;  // blocks of 16 seqs
+  options.max_queue_records = 4;  // rotate with fewer than 4 seqs left
+  Committer c(options);
+  REQUIRE(c.Open().ok());
+  std::vector<uint64_t> arrival;  // seqs in the order they were handed out
+  for (int i = 0; i < 60; ++i) {
+    std::vector<PendingRecord> records{Record(kOldHour + i, i)};
+    std::vector<RecordId> ids;
+    REQUIRE(c.Commit(&records, &ids).ok());
+    arrival.push_back(ids[0].seq);
+  }
+  // Rotated WALs are sealed in the background; the open one is the last 8.
+  std::vector<ListedFile> wals;
+  REQUIRE(StoreLayout(dir.path()).ListWals(kMinTimeMs, kMaxTimeMs, &wals).ok());
+  REQUIRE(wals.size() == 1);
+  wal::WalScanResult result;
+  std::vector<uint64_t> seqs;
+  REQUIRE(wal::ScanWal(wals[0].path, [&](const wal::WalRecord& r) {
+                        seqs.push_back(r.seq);
+                        return true;
+                      }, &result).ok());
+  CHECK(result.problems.empty());
+  REQUIRE(result.header.order_bits == 4);
+  // Exactly the permutation of the header's key, over the file's block.
+  const RecordOrder order(4, result.header.order_key);
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    CHECK(seqs[i] == wals[0].key.seq + 1 + order.Position(i));
+  }
+  CHECK(std::vector<uint64_t>(arrival.end() - static_cast<ptrdiff_t>(seqs.size()), arrival.end()) == seqs);
+  // Every file took 13 records (rotated with 3 seqs left), each from its own
+  // block of 16 above the file's seq, in no increasing order.
+  REQUIRE(seqs.size() == 8);
+  size_t next = 0;
+  for (int file = 0; file < 4; ++file, next += 13) {
+    const std::vector<uint64_t> run(arrival.begin() + static_cast<ptrdiff_t>(next),
+                                    arrival.begin() + static_cast<ptrdiff_t>(next + 13));
+    const auto [low, high] = std::minmax_element(run.begin(), run.end());
+    CHECK(*high - *low < 16);
+    CHECK(std::set<uint64_t>(run.begin(), run.end()).size() == 13);
+    CHECK_FALSE(std::is_sorted(run.begin(), run.end()));
+    if (file > 0) CHECK(*low > arrival[next - 1]);  // the next block lies above
+  }
+  next += seqs.size();
+  CHECK(next == arrival.size());
+  c.Close();
+  RequireExactlyOnce(ReadStore(dir.path()), std::set<uint64_t>(arrival.begin(), arrival.end()));
+}
+
 TEST_CASE("below the free-space floor Commit is NoSpace and stores nothing") {
   TempDir dir;
   CommitterOptions options = Options(dir.path());

@@ -35,6 +35,25 @@ std::vector<Record> Seqs(const std::string& writer, uint64_t from, uint64_t to, 
   return out;
 }
 
+// The records kpid gives the arrivals from..to (counted from 0) of the WAL
+// `key`: seqs from the WAL's record order (wal.md §3.1), here the fixed one
+// WalWriter::Create writes without an order.
+std::vector<Record> Arrivals(const FileKey& key, uint64_t from, uint64_t to) {
+  static const kpi::RecordOrder order = kpi::RecordOrder::Fixed();
+  std::vector<Record> out;
+  for (uint64_t i = from; i <= to; ++i) {
+    const uint64_t seq = key.seq + 1 + order.Position(i);
+    out.push_back(MakeRecord(key.writer, seq, key.hour_ms + static_cast<int64_t>(i)));
+  }
+  return out;
+}
+
+std::vector<uint64_t> SeqsOf(const std::vector<Record>& records) {
+  std::vector<uint64_t> seqs;
+  for (const Record& r : records) seqs.push_back(r.id.seq);
+  return seqs;
+}
+
 // Polls once and returns the seqs printed, checking none repeats overall.
 std::vector<uint64_t> Poll(kpi::StoreTail* tail, std::set<std::string>* seen) {
   std::vector<uint64_t> seqs;
@@ -196,7 +215,7 @@ TEST_CASE("a restarted tail continues from its cursor without gaps or repeats") 
   kpi::StoreBuilder b(dir.path());
   std::string path;
   const FileKey live{kHour, "a1", 1};
-  REQUIRE(b.WriteWal(live, Seqs("a1", 2, 5, kHour), &path).ok());
+  REQUIRE(b.WriteWal(live, Arrivals(live, 0, 3), &path).ok());
   const std::string cursor_file = dir.path() + "/cursor";
   std::set<std::string> seen;
   {
@@ -204,26 +223,35 @@ TEST_CASE("a restarted tail continues from its cursor without gaps or repeats") 
     std::vector<kpi::TailRecord> newest;
     kpi::ReadProblems problems;
     REQUIRE(tail.Start(2, &newest, &problems).ok());
-    Append(b.layout(), live, Seqs("a1", 6, 7, kHour));
-    CHECK(Poll(&tail, &seen) == Seq{6, 7});
+    CHECK(newest.size() == 2);  // the last two arrivals
+    CHECK(newest.back().seq == Arrivals(live, 3, 3)[0].id.seq);
+    Append(b.layout(), live, Arrivals(live, 4, 5));
+    CHECK(Poll(&tail, &seen) == SeqsOf(Arrivals(live, 4, 5)));
     REQUIRE(tail.cursor().Save(cursor_file).ok());
   }
-  // While no tail runs: more records, the WAL is sealed, and a second writer
-  // and a second WAL appear.
-  Append(b.layout(), live, Seqs("a1", 8, 9, kHour));
-  Seal(&b, live, Seqs("a1", 2, 9, kHour));
-  REQUIRE(b.WriteWal({kHour, "b2", 1}, Seqs("b2", 2, 3, kHour), &path).ok());
-  REQUIRE(b.WriteWal({kPrevHour, "a1", 10}, Seqs("a1", 11, 12, kPrevHour), &path).ok());
+  // While no tail runs: more records, the WAL is sealed (its records now in
+  // order-key order, not arrival order), and a second writer and a second
+  // WAL appear.
+  Append(b.layout(), live, Arrivals(live, 6, 7));
+  Seal(&b, live, Arrivals(live, 0, 7));
+  const FileKey other_writer{kHour, "b2", 1}, older_hour{kPrevHour, "a1", 2 + (1 << 20)};
+  REQUIRE(b.WriteWal(other_writer, Arrivals(other_writer, 0, 1), &path).ok());
+  REQUIRE(b.WriteWal(older_hour, Arrivals(older_hour, 0, 1), &path).ok());
 
   kpi::TailCursor cursor;
   bool found = false;
   REQUIRE(kpi::TailCursor::Load(cursor_file, &cursor, &found).ok());
   REQUIRE(found);
-  CHECK(cursor.last.at("a1") == 7);
+  CHECK(cursor.files.at(live).frames == 6);
+  CHECK(cursor.files.at(live).order_bits == kpi::RecordOrder::kDefaultBits);
   kpi::StoreTail tail({dir.path()}, cursor, 48 * kpi::kMsPerHour);
   const auto seqs = Poll(&tail, &seen);
-  CHECK(std::multiset<uint64_t>(seqs.begin(), seqs.end()) ==
-        std::multiset<uint64_t>{8, 9, 2, 3, 11, 12});
+  std::multiset<uint64_t> expected;
+  for (const auto& records :
+       {Arrivals(live, 6, 7), Arrivals(other_writer, 0, 1), Arrivals(older_hour, 0, 1)}) {
+    for (uint64_t seq : SeqsOf(records)) expected.insert(seq);
+  }
+  CHECK(std::multiset<uint64_t>(seqs.begin(), seqs.end()) == expected);
   CHECK(Poll(&tail, &seen).empty());
 }
 
@@ -233,21 +261,30 @@ TEST_CASE("cursor files round-trip and bad ones are usage errors") {
   c.floor["a1"] = 9;
   c.files[FileKey{kHour, "b2", 4}] = {7, 100};
   c.files[FileKey{kHour, "b2", 8}] = {9, kpi::TailCursor::kFinished};
+  kpi::TailCursor::FileMark ordered{3, 200, 20, {}};
+  ordered.order_key[0] = 0xab;
+  ordered.order_key[15] = 0x01;
+  c.files[FileKey{kHour, "c3", 5}] = ordered;
   c.last["b2"] = 9;
   kpi::TailCursor d;
   REQUIRE(kpi::TailCursor::Parse(c.Serialize(), "x", &d).ok());
   CHECK(d.Serialize() == c.Serialize());
+  CHECK(d.Serialize().find(" 3 200 20 ab000000000000000000000000000001\n") != std::string::npos);
+  CHECK(d.files.at(FileKey{kHour, "c3", 5}).order_key == ordered.order_key);
   CHECK(d.files.at(FileKey{kHour, "b2", 8}).finished());
   CHECK(!d.IsNew(FileKey{kHour, "a1", 9}));
   CHECK(d.IsNew(FileKey{kHour, "a1", 10}));
   d.Done(FileKey{kHour, "b2", 4});
   CHECK(d.floor.at("b2") == 4);
-  CHECK(d.files.size() == 1);
+  CHECK(d.files.size() == 2);
   kpi::TailCursor bad;
   CHECK(kpi::TailCursor::Parse("garbage\n", "cur", &bad).code() ==
         kpi::Status::Code::kInvalidArgument);
-  CHECK(kpi::TailCursor::Parse("kpi-tail-cursor 1 5\nfile x\n", "cur", &bad).message().find(
+  CHECK(kpi::TailCursor::Parse("kpi-tail-cursor 2 5\nfile x\n", "cur", &bad).message().find(
             "cur: line 2") != std::string::npos);
+  // Version 1 cursors counted seqs, which no longer follow arrival.
+  CHECK(kpi::TailCursor::Parse("kpi-tail-cursor 1 5\n", "cur", &bad).message().find(
+            "delete the file") != std::string::npos);
 }
 
 TEST_CASE("files compacted twice between two polls are still printed, once") {

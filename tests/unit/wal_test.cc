@@ -189,7 +189,7 @@ TEST_CASE("a last frame with a length of zero or over 1 MiB is a torn tail") {
   }
 }
 
-TEST_CASE("a frame whose record disagrees with it is skipped and reported; seqs must increase") {
+TEST_CASE("a frame whose record disagrees with it is skipped and reported; seqs stay in the block") {
   Fixture f;
   const std::string path = f.layout.WalPath(f.key);
   std::unique_ptr<wal::WalWriter> w;
@@ -206,7 +206,7 @@ TEST_CASE("a frame whose record disagrees with it is skipped and reported; seqs 
   append(kHour - 1, 7, Line(7, kHour - 1));         // outside the WAL's hour
   append(kHour, 8, "{\"_id\":\"b2-0000000000000008\",\"timestamp\":" + std::to_string(kHour) + "}");
   append(kHour, 9, Line(9));
-  append(kHour, 9, Line(9));                        // seq does not increase: still returned
+  append(kHour, 1, Line(1));                        // the file's own seq, outside its block: still returned
   REQUIRE(w->Close().ok());
   wal::WalScanResult result;
   std::vector<std::string> json;
@@ -246,24 +246,67 @@ TEST_CASE("a damaged WAL header is reported and its frames are still read under 
   bad_crc[17] ^= 1;  // inside the seq
   header_damaged(bad_crc, "checksum");
 
+  // Rewrites the header's checksum (version 2: at 60, of [0, 60)).
+  auto resealed = [](std::string bytes) {
+    EncodeFixed32(&bytes[60], crc32c::Value(bytes.data(), 60));
+    return bytes;
+  };
   std::string flags = whole;
   EncodeFixed16(&flags[6], 1);
-  EncodeFixed32(&flags[44], crc32c::Value(flags.data(), 44));
-  header_damaged(flags, "flags");
+  header_damaged(resealed(flags), "flags");
 
   std::string other_seq = whole;  // sound, but not the file's name
   EncodeFixed64(&other_seq[16], 77);
-  EncodeFixed32(&other_seq[44], crc32c::Value(other_seq.data(), 44));
-  header_damaged(other_seq, "name");
+  header_damaged(resealed(other_seq), "name");
+
+  for (int bits : {0, 3, 26}) {  // odd, or out of 2..24
+    std::string order = whole;
+    order[40] = static_cast<char>(bits);
+    header_damaged(resealed(order), "order bits");
+  }
+  std::string reserved = whole;
+  reserved[42] = 1;
+  header_damaged(resealed(reserved), "reserved");
 
   std::string newer = whole;
-  EncodeFixed16(&newer[4], 2);
-  EncodeFixed32(&newer[44], crc32c::Value(newer.data(), 44));
+  EncodeFixed16(&newer[4], 3);
+  newer = resealed(newer);
   wal::WalScanResult result;
   REQUIRE(scan(newer, &result).code() == Status::Code::kUnsupported);
 
   wal::WalScanResult missing;
   REQUIRE(wal::ScanWal(f.dir.path() + "/missing.wal", nullptr, &missing).IsNotFound());
+}
+
+TEST_CASE("a version 1 WAL (48-byte header, increasing seqs) is still read") {
+  Fixture f;
+  f.WriteRecords(3);
+  const std::string path = f.layout.WalPath(f.key);
+  const std::string v2 = ReadWholeFile(path);
+  // The same file as kpi wrote it before the record order: version 1, the
+  // reserved u32 at 40, the checksum of [0, 44) at 44, frames from 48.
+  std::string v1 = v2.substr(0, 48);
+  EncodeFixed16(&v1[4], 1);
+  EncodeFixed32(&v1[40], 0);
+  EncodeFixed32(&v1[44], crc32c::Value(v1.data(), 44));
+  v1 += v2.substr(wal::kHeaderSize);
+  WriteWholeFile(path, v1);
+  wal::WalScanResult result;
+  std::vector<std::string> json;
+  REQUIRE(f.Scan(&result, &json, path).size() == 3);
+  CHECK(result.problems.empty());
+  CHECK(result.header.version == 1);
+  CHECK(result.header_bytes == wal::kHeaderSizeV1);
+  CHECK(result.valid_bytes == v1.size());
+
+  // Version 1's rule: a seq not above the previous one is `order`.
+  std::unique_ptr<wal::WalWriter> w;
+  REQUIRE(wal::WalWriter::Reopen(f.layout, f.key, &w).ok());
+  REQUIRE(w->Append(kHour, 3, Line(3)).ok());
+  REQUIRE(w->Close().ok());
+  REQUIRE(f.Scan(&result, &json, path).size() == 4);
+  CHECK(Problems(result) == std::vector<std::string>{"damage order offset=" +
+                                                     std::to_string(v1.size())});
 }
 
 TEST_CASE("a lone WAL with a damaged header is read without writer or hour checks") {
