@@ -51,11 +51,14 @@ int main(int argc, char** argv) {
     const uint64_t count = records / hours + (static_cast<uint64_t>(h) < records % hours ? 1 : 0);
     if (count == 0) continue;
     auto batch = kpi::GenerateRecords(seed + h, hour, hour + kpi::kMsPerHour, writer, seq, count);
-    const kpi::FileKey key{hour, writer, seq};
+    const bool wal = h >= hours - wal_hours;
+    // A WAL's records lie in the block above its own seq (wal.md §3): it
+    // takes the seq before its first record's (no record of its hour).
+    const kpi::FileKey key{hour, writer, wal ? seq - 1 : seq};
     seq += count;
     std::string path;
-    s = h >= hours - wal_hours ? builder.WriteWal(key, std::move(batch), &path)
-                               : builder.WriteSegment(key, std::move(batch), &path);
+    s = wal ? builder.WriteWal(key, std::move(batch), &path)
+            : builder.WriteSegment(key, std::move(batch), &path);
     if (!s.ok()) {
       std::fprintf(stderr, "kpi-mkstore: %s\n", s.ToString().c_str());
       return 2;

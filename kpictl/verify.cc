@@ -82,8 +82,8 @@ class SegmentVerifier {
   // before it (the last valid one read); within a block ReadBlock checked it.
   void CheckOrder(size_t i, uint64_t offset, const std::vector<RecordView>& records) {
     const RecordView& first = records.front();
-    if (have_prev_ && !(first.timestamp_ms > prev_ts_ ||
-                        (first.timestamp_ms == prev_ts_ && first.id > prev_id_))) {
+    if (have_prev_ &&
+        !OrderKeyLess(prev_ts_, std::string_view(prev_id_), first.timestamp_ms, first.id)) {
       report_->problems.push_back(ReadProblem::OfKind(
           Severity::kDamage, file_.path, static_cast<int64_t>(i), static_cast<int64_t>(offset),
           "order", "record " + std::string(first.id) + " is not after " + prev_id_ +

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "libkpi/format/order_key.h"
+
 namespace kpi {
 
 // Writer ids are 1..16 characters of [a-z0-9]; "compact" is reserved for
@@ -40,10 +42,9 @@ struct Record {
   RecordId id;
   std::string json;  // the whole canonical line, no trailing '\n'
 
-  // The order of records in segments and exports.
+  // The order of records in segments and exports (order_key.h).
   static bool OrderLess(const Record& a, const Record& b) {
-    if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
-    return a.id < b.id;
+    return OrderKeyLess(a.timestamp_ms, a.id, b.timestamp_ms, b.id);
   }
 };
 

@@ -86,8 +86,9 @@ class WalSource final : public MergeSource {
       problems_->push_back(ReadProblem::FromStatus(Severity::kDamage, file_.path(), -1, -1, s));
       entries_.clear();
     }
+    // One WAL's records share its writer: seq order is id order.
     std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-      return a.timestamp_ms != b.timestamp_ms ? a.timestamp_ms < b.timestamp_ms : a.seq < b.seq;
+      return OrderKeyLess(a.timestamp_ms, a.seq, b.timestamp_ms, b.seq);
     });
     Load();
   }

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "libkpi/format/order_key.h"
+
 namespace kpi {
 
 struct ReadCursor {
@@ -25,8 +27,7 @@ struct ReadCursor {
 
   // Whether the record (timestamp, id) comes after the cursor in order-key order.
   bool Before(int64_t timestamp_ms, std::string_view id) const {
-    return timestamp_ms != this->timestamp_ms ? timestamp_ms > this->timestamp_ms
-                                              : id > std::string_view(this->id);
+    return OrderKeyLess(this->timestamp_ms, std::string_view(this->id), timestamp_ms, id);
   }
 };
 

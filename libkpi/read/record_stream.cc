@@ -6,17 +6,6 @@
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
-namespace {
-
-// std::*_heap keep the greatest element first; this makes it the least.
-bool Later(const MergeSource* a, const MergeSource* b) {
-  const RecordView& x = a->current();
-  const RecordView& y = b->current();
-  if (x.timestamp_ms != y.timestamp_ms) return x.timestamp_ms > y.timestamp_ms;
-  return x.id > y.id;
-}
-
-}  // namespace
 
 std::vector<StoreLayout> LayoutsFor(const std::vector<std::string>& data_dirs) {
   std::vector<StoreLayout> layouts;
@@ -36,9 +25,9 @@ Status RecordStream::Start() {
 }
 
 bool RecordStream::OpenNextHour() {
-  heap_.clear();
+  merge_.Reset({});
   sources_.clear();
-  advance_ = nullptr;
+  advance_ = false;
   snapshot_.reset();
   while (next_hour_ < hours_.size()) {
     const int64_t hour = hours_[next_hour_++];
@@ -46,48 +35,33 @@ bool RecordStream::OpenNextHour() {
     status_ = HourSnapshot::Open(layouts_, hour, snapshot.get(), &problems_);
     if (!status_.ok()) return false;
     snapshot_ = std::move(snapshot);
+    std::vector<MergeSource*> runs;
     for (const auto& file : snapshot_->files()) {
-      auto source = MergeSource::For(*file, options_.range, &problems_, &stats_);
-      if (source->Valid()) heap_.push_back(source.get());
-      sources_.push_back(std::move(source));
+      sources_.push_back(MergeSource::For(*file, options_.range, &problems_, &stats_));
+      runs.push_back(sources_.back().get());
     }
-    if (heap_.empty()) continue;
-    std::make_heap(heap_.begin(), heap_.end(), Later);
-    return true;
+    merge_.Reset(std::move(runs));
+    if (merge_.Valid()) return true;
   }
   return false;
 }
 
-// Moves to the least record of the current hour's runs, opening later hours
-// as runs run dry.
+// Moves to the next record of the current hour's merge (copies merged
+// once, segment.md §11.3), opening later hours as the merge runs dry.
 bool RecordStream::NextMerged() {
-  if (advance_ != nullptr) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
-    advance_->Next();
-    if (advance_->Valid()) {
-      std::push_heap(heap_.begin(), heap_.end(), Later);
-    } else {
-      heap_.pop_back();
-    }
-    advance_ = nullptr;
+  if (advance_) {
+    const uint64_t copies_before = merge_.copies_skipped();
+    merge_.Next();
+    const uint64_t copies = merge_.copies_skipped() - copies_before;
+    stats_.copies_skipped += copies;
+    stats_.records_scanned += copies;
+    advance_ = false;
   }
-  if (heap_.empty() && !OpenNextHour()) return false;
-  advance_ = heap_.front();
-  current_ = advance_->current();
+  if (!merge_.Valid() && !OpenNextHour()) return false;
+  advance_ = true;
+  current_ = merge_.current();
   ++stats_.records_scanned;
   return true;
-}
-
-// segment.md §11.3: a record whose order key equals the one merged just
-// before it is a copy (a WAL beside its segment, compaction inputs beside
-// the output) and is returned once.
-bool RecordStream::IsCopyOfLast() {
-  const bool copy = have_last_ && current_.timestamp_ms == last_ts_ && current_.id == last_id_;
-  have_last_ = true;
-  last_ts_ = current_.timestamp_ms;
-  last_id_.assign(current_.id);
-  if (copy) ++stats_.copies_skipped;
-  return copy;
 }
 
 // Applies the filter and the projection to current_.
@@ -112,7 +86,6 @@ bool RecordStream::Next() {
   }
   if (!status_.ok()) return false;
   while (NextMerged()) {
-    if (IsCopyOfLast()) continue;
     if (Accept()) {
       ++returned_;
       return true;

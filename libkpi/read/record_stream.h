@@ -31,6 +31,7 @@
 #include "libkpi/read/field_projection.h"
 #include "libkpi/read/hour_snapshot.h"
 #include "libkpi/read/merge_source.h"
+#include "libkpi/read/merging_iterator.h"
 #include "libkpi/read/read_problem.h"
 #include "libkpi/read/record_filter.h"
 #include "libkpi/read/segment_reader.h"
@@ -70,7 +71,6 @@ class RecordStream {
   Status Start();
   bool OpenNextHour();
   bool NextMerged();
-  bool IsCopyOfLast();
   bool Accept();
 
   StreamOptions options_;
@@ -80,18 +80,14 @@ class RecordStream {
   std::vector<int64_t> hours_;
   size_t next_hour_ = 0;
 
-  // The current hour: its open files, their runs, and a min-heap of the runs
-  // that still hold records; `advance_` is the run whose record was returned
-  // last and must move on before the next comparison.
+  // The current hour: its open files, their runs, and their merge, which
+  // must move past the record returned last before the next is looked at.
   std::unique_ptr<HourSnapshot> snapshot_;
   std::vector<std::unique_ptr<MergeSource>> sources_;
-  std::vector<MergeSource*> heap_;
-  MergeSource* advance_ = nullptr;
+  MergingIterator merge_;
+  bool advance_ = false;
 
   RecordView current_;
-  bool have_last_ = false;  // the order key merged last, for IsCopyOfLast
-  int64_t last_ts_ = 0;
-  std::string last_id_;
   std::string projected_;
   ReadProblems problems_;
   ReadStats stats_;

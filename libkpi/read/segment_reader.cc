@@ -49,10 +49,6 @@ class Buffer {
   size_t capacity_ = 0;
 };
 
-bool OrderLess(int64_t ts_a, std::string_view id_a, int64_t ts_b, std::string_view id_b) {
-  return ts_a != ts_b ? ts_a < ts_b : id_a < id_b;
-}
-
 // What a block's records must satisfy besides being canonical and ordered.
 struct RecordBounds {
   int64_t min_ts;
@@ -82,7 +78,7 @@ bool SplitRecords(std::string_view data, RecordBounds bounds, std::vector<Record
       *problem = "record " + std::to_string(n) + " timestamp outside the block's range";
       return false;
     }
-    if (n > 0 && !OrderLess(records->back().timestamp_ms, records->back().id, r.timestamp_ms, r.id)) {
+    if (n > 0 && !OrderKeyLess(records->back().timestamp_ms, records->back().id, r.timestamp_ms, r.id)) {
       *problem = "record " + std::to_string(n) + " is out of (timestamp, _id) order";
       return false;
     }

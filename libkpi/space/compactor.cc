@@ -12,6 +12,7 @@
 #include "libkpi/read/hour_snapshot.h"
 #include "libkpi/space/maintenance_lock.h"
 #include "libkpi/read/merge_source.h"
+#include "libkpi/read/merging_iterator.h"
 #include "libkpi/read/segment_reader.h"
 #include "libkpi/write/segment_writer.h"
 #include "libkpi/util/time_util.h"
@@ -98,51 +99,25 @@ Status RollForwardHour(const StoreLayout& layout, int64_t hour_ms, RollForwardRe
 
 // ------------------------------------------------------------- the merge
 
-// Min-heap order over the sources' current records: (timestamp, _id).
-// Ids compare as byte strings, which is (writer, seq) order (record.h).
-bool LaterRecord(const MergeSource* a, const MergeSource* b) {
-  const RecordView& x = a->current();
-  const RecordView& y = b->current();
-  if (x.timestamp_ms != y.timestamp_ms) return x.timestamp_ms > y.timestamp_ms;
-  return x.id > y.id;
-}
-
 // Writes every record of `sources` to `writer` in order-key order, writing
 // a record that appears in several inputs (same id and timestamp) once.
 Status MergeInto(std::vector<std::unique_ptr<MergeSource>>& sources, SegmentWriter* writer,
                  const ReadProblems& problems, uint64_t* duplicates) {
-  std::vector<MergeSource*> heap;
-  for (auto& s : sources) {
-    if (s->Valid()) heap.push_back(s.get());
-  }
-  std::make_heap(heap.begin(), heap.end(), LaterRecord);
-  std::string last_id;
-  int64_t last_ts = 0;
-  bool any = false;
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), LaterRecord);
-    MergeSource* top = heap.back();
-    const RecordView& r = top->current();
-    if (any && r.timestamp_ms == last_ts && r.id == last_id) {
-      ++*duplicates;
-    } else {
-      auto id = RecordId::Parse(r.id);
-      if (!id) return Status::Corruption("record id \"" + std::string(r.id) + "\" does not parse");
-      KPI_RETURN_IF_ERROR(writer->Add(r.timestamp_ms, *id, r.json));
-      last_id.assign(r.id);
-      last_ts = r.timestamp_ms;
-      any = true;
-    }
-    top->Next();
+  std::vector<MergeSource*> runs;
+  for (auto& s : sources) runs.push_back(s.get());
+  MergingIterator merge;
+  merge.Reset(std::move(runs));
+  for (;; merge.Next()) {
     // A block that fails mid-merge would silently drop its records from the
     // output, and the inputs are unlinked after: stop instead.
     if (AnyDamage(problems)) return Status::Corruption(problems.back().ToString());
-    if (top->Valid()) {
-      std::push_heap(heap.begin(), heap.end(), LaterRecord);
-    } else {
-      heap.pop_back();
-    }
+    if (!merge.Valid()) break;
+    const RecordView& r = merge.current();
+    auto id = RecordId::Parse(r.id);
+    if (!id) return Status::Corruption("record id \"" + std::string(r.id) + "\" does not parse");
+    KPI_RETURN_IF_ERROR(writer->Add(r.timestamp_ms, *id, r.json));
   }
+  *duplicates += merge.copies_skipped();
   return Status::OK();
 }
 

@@ -28,7 +28,7 @@ struct RecordPointer {
 
   // Seqs of one WAL share its writer, so seq order is id order.
   bool operator<(const RecordPointer& o) const {
-    return timestamp_ms != o.timestamp_ms ? timestamp_ms < o.timestamp_ms : seq < o.seq;
+    return OrderKeyLess(timestamp_ms, seq, o.timestamp_ms, o.seq);
   }
 };
 

@@ -118,7 +118,7 @@ Status SegmentWriter::Impl::CheckRecord(int64_t timestamp_ms, const RecordId& id
                                    FormatHour(header_.hour_ms));
   }
   if (records_written_ > 0 &&
-      (timestamp_ms < last_ts_ || (timestamp_ms == last_ts_ && !(last_id_ < id)))) {
+      !OrderKeyLess(last_ts_, last_id_, timestamp_ms, id)) {
     return Status::InvalidArgument(final_path_ + ": record " + id.ToString() +
                                    " breaks the (timestamp, _id) order; sort before writing");
   }
