@@ -30,3 +30,22 @@ def token_headers(token):
 
 def csrf_headers(port, host="127.0.0.1"):
     return token_headers(session_token(port, host))
+
+
+class IngestClient:
+    """One keep-alive connection posting {"data": blobs} batches with a token kpid issued."""
+
+    def __init__(self, port, host="127.0.0.1"):
+        self.conn = http.client.HTTPConnection(host, port, timeout=10)
+        self.token = session_token(port, host)
+
+    def post(self, blobs):
+        """kpid's answer to the batch, as JSON; any status but 200 raises."""
+        self.conn.request("POST", "/wsapi/interaction_data",
+                          json.dumps({"data": blobs, "csrf": self.token}),
+                          {"Content-Type": "application/json", "Cookie": "kpi_csrf=" + self.token})
+        response = self.conn.getresponse()
+        body = response.read().decode()
+        if response.status != 200:
+            raise http.client.HTTPException("POST answered %d: %s" % (response.status, body))
+        return json.loads(body)

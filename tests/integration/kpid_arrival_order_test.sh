@@ -20,18 +20,14 @@ D=$WORK/data
 start_kpid a "$D" --max-age 0 --seal-grace 0s --min-free-bytes 0 --writer-id order
 BUCKET_MS=$(( $(date +%s) / 600 * 600000 ))
 PYTHONPATH=$KPI_SOURCE_DIR/tests/integration python3 - "$PORT_a" "$BUCKET_MS" <<'PY' || fail "posting failed"
-import http.client, json, sys
-from kpi_csrf import session_token
+import sys
+from kpi_csrf import IngestClient
 port, bucket = int(sys.argv[1]), int(sys.argv[2])
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-token = session_token(port)
+client = IngestClient(port)
 
 def post(blobs):
-    conn.request("POST", "/wsapi/interaction_data", json.dumps({"data": blobs, "csrf": token}),
-                 {"Content-Type": "application/json", "Cookie": "kpi_csrf=" + token})
-    r = conn.getresponse()
-    body = r.read().decode()
-    assert r.status == 200 and json.loads(body)["stored"] == len(blobs), (r.status, body)
+    answer = client.post(blobs)
+    assert answer["stored"] == len(blobs), answer
 
 def blob(number, ts):
     return {"timestamp": ts, "event_stream": [["picker", 1]], "number_emails": number}

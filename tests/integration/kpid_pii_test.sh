@@ -13,23 +13,13 @@ CORPUS=$FIXTURES/pii-corpus.txt
 D=$WORK/data
 start_kpid p "$D" --max-age 0 --seal-grace 0s --min-free-bytes 0 --writer-id pii
 PYTHONPATH=$KPI_SOURCE_DIR/tests/integration python3 - "$PORT_p" "$CORPUS" <<'PY' || fail "a corpus string was not rejected as expected"
-import http.client, json, sys
-from kpi_csrf import session_token
+import json, sys
+from kpi_csrf import IngestClient
 port, corpus = int(sys.argv[1]), sys.argv[2]
 lines = [l.rstrip("\n") for l in open(corpus, encoding="utf-8")]
 lines = [l for l in lines if l and not l.startswith("#")]
 assert len(lines) >= 20, len(lines)
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-token = session_token(port)
-
-def post(blobs):
-    conn.request("POST", "/wsapi/interaction_data", json.dumps({"data": blobs, "csrf": token}),
-                 {"Content-Type": "application/json", "Cookie": "kpi_csrf=" + token})
-    r = conn.getresponse()
-    body = r.read().decode()
-    assert r.status == 200, (r.status, body)
-    return json.loads(body)
+post = IngestClient(port).post
 
 valid = {"event_stream": [["picker::signin", 1]],
          "user_agent": {"os": "Windows NT 6.1", "browser": "Chrome", "version": "21.0"}}
