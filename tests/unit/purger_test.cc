@@ -39,7 +39,7 @@ struct Store {
     }
     WriteSegment(layout, "b2", 300, HourRecords("b2", 1, 20, Hour(2)));
     WriteSegment(layout, "a1", 107, HourRecords("a1", 800, 20, Hour(7)));
-    wal = WriteWal(layout, "w1", 9, HourRecords("w1", 1, 5, Hour(7)));
+    wal = WriteWal(layout, "w1", 0, HourRecords("w1", 1, 5, Hour(7)));
     WriteSegment(layout, "a1", 110, HourRecords("a1", 1100, 20, Hour(10)));
   }
 

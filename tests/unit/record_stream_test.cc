@@ -55,8 +55,8 @@ TEST_CASE("segments and WALs of several writers merge in order-key order") {
   auto later = Run("a1", 71, kH19 + 1000, 10, 1000);  // an hour with only a WAL
   REQUIRE(b.WriteSegment({kH18, "a1", 1}, a, &path).ok());
   REQUIRE(b.WriteSegment({kH18, "c3", 1}, c, &path).ok());
-  REQUIRE(b.WriteWal({kH18, "a1", 51}, w, &path).ok());
-  REQUIRE(b.WriteWal({kH19, "a1", 71}, later, &path).ok());
+  REQUIRE(b.WriteWal({kH18, "a1", 50}, w, &path).ok());
+  REQUIRE(b.WriteWal({kH19, "a1", 70}, later, &path).ok());
 
   auto result = ReadAll(Options({dir.path()}));
   REQUIRE(result.status.ok());
@@ -75,7 +75,7 @@ TEST_CASE("two data directories read as one store") {
   auto bw = Run("b2", 31, kH19, 5, 1000);
   REQUIRE(b1.WriteSegment({kH18, "a1", 1}, a, &path).ok());
   REQUIRE(b2.WriteSegment({kH18, "b2", 1}, b, &path).ok());
-  REQUIRE(b2.WriteWal({kH19, "b2", 31}, bw, &path).ok());
+  REQUIRE(b2.WriteWal({kH19, "b2", 30}, bw, &path).ok());
   auto result = ReadAll(Options({one.path(), two.path()}));
   REQUIRE(result.status.ok());
   CHECK(result.ids == kpi_test::IdsOf(Concat({a, b, bw})));
@@ -88,7 +88,7 @@ TEST_CASE("ranges are half-open at hour edges") {
   const std::vector<Record> h18 = {MakeRecord("a1", 1, kH18), MakeRecord("a1", 2, kH19 - 1)};
   const std::vector<Record> h19 = {MakeRecord("a1", 3, kH19), MakeRecord("a1", 4, kH19 + 1)};
   REQUIRE(b.WriteSegment({kH18, "a1", 1}, h18, &path).ok());
-  REQUIRE(b.WriteWal({kH19, "a1", 3}, h19, &path).ok());
+  REQUIRE(b.WriteWal({kH19, "a1", 2}, h19, &path).ok());
 
   auto ids = [&](int64_t from, int64_t to) { return ReadAll(Options({dir.path()}, from, to)).ids; };
   using V = std::vector<std::string>;
@@ -231,7 +231,7 @@ TEST_CASE("a torn WAL tail is a warning; the records before it are read") {
   StoreBuilder b(dir.path());
   std::string wal;
   auto records = Run("a1", 1, kH18, 10, 1000);
-  REQUIRE(b.WriteWal({kH18, "a1", 1}, records, &wal).ok());
+  REQUIRE(b.WriteWal({kH18, "a1", 0}, records, &wal).ok());
   const auto size = boost::filesystem::file_size(wal);
   boost::filesystem::resize_file(wal, size - 5);
   auto result = ReadAll(Options({dir.path()}));
@@ -249,7 +249,7 @@ TEST_CASE("index counts equal streamed counts, also for ranges cutting blocks") 
   std::string path;
   auto a = Run("a1", 1, kH18, 300, 12000);  // spills into hour 19? no: 300*12s = 1h exactly
   REQUIRE(b.WriteSegment({kH18, "a1", 1}, a, &path).ok());
-  REQUIRE(b.WriteWal({kH19, "a1", 301}, Run("a1", 301, kH19, 40, 1000), &path).ok());
+  REQUIRE(b.WriteWal({kH19, "a1", 300}, Run("a1", 301, kH19, 40, 1000), &path).ok());
   for (auto [from, to] : std::vector<std::pair<int64_t, int64_t>>{
            {kpi::kMinTimeMs, kpi::kMaxTimeMs}, {kH18 + 123456, kH19 + 7777}, {kH18, kH19},
            {kH18 + 1, kH18 + 2}}) {
