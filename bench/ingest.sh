@@ -100,7 +100,9 @@ measure_ceiling() {
 KPI_RATES=() LIMIT_RATES=() P99S=() RSS=() NOTES="" NO_STORAGE_RATES=()
 for ((run = 1; run <= RUNS; run++)); do
   store=$BENCH_WORK/store-$run
-  start_kpid "$store" "$BENCH_WORK/kpid-$run.log" --sync "$SYNC" --max-batch 100
+  # A forwarder's 100 blobs are ~107 KB: above the default --max-body (64K). Not more:
+  # each worker's parser reserves memory in proportion to --max-body.
+  start_kpid "$store" "$BENCH_WORK/kpid-$run.log" --sync "$SYNC" --max-batch 100 --max-body 128K
   read -r rate p99 bad <<<"$(measure "$KPID_PORT")"
   RSS+=("$(peak_rss_kib "$KPID_PID")")
   [ "$bad" != 0 ] && NOTES="$NOTES run $run: $bad non-2xx answers;"
