@@ -44,10 +44,9 @@ Status StoreBuilder::WriteCompacted(int64_t hour_ms, uint64_t seq, std::vector<R
 }
 
 Status StoreBuilder::WriteWal(const FileKey& key, std::vector<Record> records, std::string* path) {
-  static const RecordOrder* const fixed = new RecordOrder(RecordOrder::Fixed());
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.id.seq < b.id.seq; });
-  return WriteWalInArrivalOrder(key, *fixed, records, path);
+  return WriteWalInArrivalOrder(key, RecordOrder::FixedDefault(), records, path);
 }
 
 Status StoreBuilder::WriteWalInArrivalOrder(const FileKey& key, const RecordOrder& order,

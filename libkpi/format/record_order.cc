@@ -33,6 +33,11 @@ RecordOrder::RecordOrder(int bits, const Key& key)
   }
 }
 
+const RecordOrder& RecordOrder::FixedDefault() {
+  static const RecordOrder* const fixed = new RecordOrder(Fixed());
+  return *fixed;
+}
+
 RecordOrder RecordOrder::Random(int bits) {
   Key key;
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {

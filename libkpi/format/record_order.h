@@ -34,6 +34,8 @@ class RecordOrder {
   // kDefaultBits with the all-zero key: deterministic, for tests, golden
   // vectors and tools that build stores. kpid uses Random().
   static RecordOrder Fixed(int bits = kDefaultBits) { return RecordOrder(bits, Key{}); }
+  // Fixed() built once (its tables cost ~10,000 HMACs).
+  static const RecordOrder& FixedDefault();
   // `bits` must satisfy ValidBits (checked by callers that decode it).
   RecordOrder(int bits, const Key& key);
   // A fresh key from OpenSSL's CSPRNG.

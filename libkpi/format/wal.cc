@@ -25,8 +25,7 @@ WalWriter::~WalWriter() = default;
 
 Status WalWriter::Create(const StoreLayout& layout, const FileKey& key,
                          std::unique_ptr<WalWriter>* writer) {
-  static const RecordOrder* const fixed = new RecordOrder(RecordOrder::Fixed());
-  return Create(layout, key, *fixed, writer);
+  return Create(layout, key, RecordOrder::FixedDefault(), writer);
 }
 
 Status WalWriter::Create(const StoreLayout& layout, const FileKey& key, const RecordOrder& order,

@@ -205,16 +205,24 @@ Status ScanFrames(ScanWindow* window, const std::function<bool(const WalRecord&)
   return Status::OK();
 }
 
+// The header's bytes: *got of them are in the file; *size is where the
+// frames start, by the version field (64 until it can be read).
+Status PreadHeader(int fd, const std::string& path, char (&bytes)[kHeaderSize], size_t* got,
+                   size_t* size) {
+  KPI_RETURN_IF_ERROR(PreadFull(fd, path, 0, bytes, kHeaderSize, got));
+  *size = *got >= 6 ? HeaderSizeOf(std::string_view(bytes, *got)) : kHeaderSize;
+  return Status::OK();
+}
+
 // §2: a short or damaged header is a problem, not an error: the frames are
 // still read under the name's key. Only a newer version stops the scan.
 Status ReadHeader(int fd, const std::string& path, WalScanResult* result, bool* go_on) {
   *go_on = false;
   char header[kHeaderSize];
-  size_t got = 0;
-  KPI_RETURN_IF_ERROR(PreadFull(fd, path, 0, header, kHeaderSize, &got));
+  size_t got = 0, size = 0;
+  KPI_RETURN_IF_ERROR(PreadHeader(fd, path, header, &got, &size));
   const FileKey name_key = KeyFromName(path);
   result->key = name_key;
-  const size_t size = got >= 6 ? HeaderSizeOf(std::string_view(header, got)) : kHeaderSize;
   if (got < size) {
     result->valid_bytes = result->file_bytes;
     result->problems.push_back({WalProblem::Kind::kTorn, 0,
@@ -280,11 +288,9 @@ Status ScanWalFd(int fd, const std::string& path,
 
 Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes) {
   char bytes[kHeaderSize];
-  size_t got = 0;
+  size_t got = 0, size = 0;
   *header_bytes = 0;
-  KPI_RETURN_IF_ERROR(PreadFull(fd, path, 0, bytes, kHeaderSize, &got));
-  if (got < 6) return Status::OK();
-  const size_t size = HeaderSizeOf(std::string_view(bytes, got));
+  KPI_RETURN_IF_ERROR(PreadHeader(fd, path, bytes, &got, &size));
   if (got < size) return Status::OK();
   *header_bytes = size;
   const Status s = DecodeHeader(std::string_view(bytes, size), header);

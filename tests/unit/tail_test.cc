@@ -39,7 +39,7 @@ std::vector<Record> Seqs(const std::string& writer, uint64_t from, uint64_t to, 
 // `key`: seqs from the WAL's record order (wal.md §3.1), here the fixed one
 // WalWriter::Create writes without an order.
 std::vector<Record> Arrivals(const FileKey& key, uint64_t from, uint64_t to) {
-  static const kpi::RecordOrder order = kpi::RecordOrder::Fixed();
+  const kpi::RecordOrder& order = kpi::RecordOrder::FixedDefault();
   std::vector<Record> out;
   for (uint64_t i = from; i <= to; ++i) {
     const uint64_t seq = key.seq + 1 + order.Position(i);
