@@ -2,8 +2,9 @@
 // --where), as JSON lines on stdout.
 //
 //   -n N          exactly min(N, matching) records, each subset of size N
-//                 equally likely (reservoir sampling, one pass, memory N
-//                 records)
+//                 equally likely (without --where: chosen from the indexes'
+//                 block counts, reading only their blocks; with it, reservoir
+//                 sampling; memory N records)
 //   --fraction P  each record independently with probability P
 // The same --seed, range, filter and store give the same sample. Without
 // --seed a random seed is drawn and printed on stderr (unless -q) so the
@@ -78,7 +79,7 @@ CommandMain AddSampleCommand(CLI::App* sub, const GlobalOptions& global) {
   auto args = std::make_shared<kpi::SampleArgs>();
   AddRangeArgument(sub, &args->query.range);
   AddWhereOption(sub, &args->query.where);
-  auto* n = sub->add_option("-n", args->spec.count, "exactly N records (reservoir sampling)")
+  auto* n = sub->add_option("-n", args->spec.count, "exactly N records, each subset equally likely")
                 ->check(CLI::PositiveNumber);
   auto* fraction = sub->add_option("--fraction", args->spec.fraction,
                                    "each record with probability P")

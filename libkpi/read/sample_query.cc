@@ -1,12 +1,16 @@
 #include "libkpi/read/sample_query.h"
 
+#include "libkpi/read/indexed_sample.h"
 #include "libkpi/read/record_stream.h"
 #include "libkpi/read/sampler.h"
 
 namespace kpi {
 
 Status SampleRecords(Query* query, const SampleSpec& spec, uint64_t seed, OutputSink* sink,
-                     ReadProblems* problems) {
+                     ReadProblems* problems, ReadStats* stats) {
+  if (spec.count > 0 && query->filter.empty()) {
+    return SampleByIndex(query, spec.count, seed, sink, problems, stats);
+  }
   RecordStream stream(query->ToStreamOptions());
   Status s;
   if (spec.count > 0) {
@@ -22,6 +26,7 @@ Status SampleRecords(Query* query, const SampleSpec& spec, uint64_t seed, Output
     }
   }
   problems->insert(problems->end(), stream.problems().begin(), stream.problems().end());
+  if (stats != nullptr) *stats = stream.stats();
   return s.ok() ? stream.status() : s;
 }
 
