@@ -151,3 +151,32 @@ TEST_CASE("event_stream=NAME tests whether the record holds an event of that nam
   CHECK(ParseError({"event_stream>=x"}).find("= or !=") != std::string::npos);
   CHECK(ParseError({"event_stream="}).find("no event name") != std::string::npos);
 }
+
+TEST_CASE("the byte pre-check never changes what matches") {
+  // The pre-check rejects lines without "field":"text" unless some string
+  // is spelled with a \u escape, which other writers may do (segment.md §2.2).
+  const std::string escaped =
+      R"({"_id":"a1-0000000000000007","timestamp":1,"language":"d\u0065","tags":[]})";
+  CHECK(Matches({"language=de"}, escaped));
+  CHECK_FALSE(Matches({"language=en"}, escaped));
+  CHECK(Matches({"tags=[]"}, escaped));  // an array's text, not a string
+  // Nested members are found through their last name.
+  CHECK(Matches({"user_agent.os=iOS"}));
+  CHECK_FALSE(Matches({"user_agent.os=Android"}));
+  CHECK(Matches({"event_stream=screen.rp_info"}));
+  CHECK_FALSE(Matches({"event_stream=screen.rp"}));
+  // The bytes present elsewhere (a nested member of the same name) still
+  // go through the full parse.
+  const std::string nested =
+      R"({"_id":"a1-0000000000000007","timestamp":1,"language":"en","x":{"language":"de"}})";
+  CHECK_FALSE(Matches({"language=de"}, nested));
+  CHECK(Matches({"language=en"}, nested));
+  // Quoted and non-string literals: a number is never equal to the string.
+  CHECK(Matches({"user_agent.version=5.1"}));
+  CHECK(Matches({"user_agent.version=\"5.1\""}));
+  CHECK_FALSE(Matches({"number_emails=\"3\""}));
+  CHECK(Matches({"number_emails=3"}));
+  CHECK(Matches({"note=null"}));
+  CHECK(Matches({"new_account=false"}));
+  CHECK(Matches({"language=de", "number_emails>=2"}, escaped) == false);  // no number_emails
+}
