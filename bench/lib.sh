@@ -65,6 +65,19 @@ for tool in "$KPID" "$KPICTL" "$GEN" "$MKSTORE"; do
   [ -x "$tool" ] || die "$tool is missing: cmake --build $KPI_BUILD_DIR --target kpid kpictl kpi-gen kpi-mkstore"
 done
 
+# take_records_option: the scripts on a 30-day store take --records N (set
+# RECORDS to their default first); any other leftover argument is an error.
+take_records_option() {
+  set -- "${ARGS[@]+"${ARGS[@]}"}"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --records) RECORDS=$2; shift ;;
+      *) die "unknown option $1" ;;
+    esac
+    shift
+  done
+}
+
 # median V...: the median of numbers (the mean of the middle two when even).
 median() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {

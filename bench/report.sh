@@ -7,14 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 RECORDS=1000000 DAYS=30
 [ "$QUICK" = 1 ] && RECORDS=3000 DAYS=2
-set -- "${ARGS[@]+"${ARGS[@]}"}"
-while [ $# -gt 0 ]; do
-  case $1 in
-    --records) RECORDS=$2; shift ;;
-    *) die "unknown option $1" ;;
-  esac
-  shift
-done
+take_records_option
 STORE=$BENCH_WORK/store
 mkstore "$STORE" --records "$RECORDS" --hours $((DAYS * 24)) --from 2026-11-01
 RANGE=(2026-11-01 "2026-11-$(printf %02d $((1 + DAYS)))")
