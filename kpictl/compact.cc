@@ -40,9 +40,6 @@ std::string HourLine(const CompactedHour& h, bool several_dirs) {
 }
 
 Status ParseCompactArgs(const CompactArgs& args, CompactOptions* options) {
-  if (args.query.data_dirs.empty()) {
-    return Status::InvalidArgument("no data directory: give --data-dir DIR or --config FILE");
-  }
   options->data_dirs = args.query.data_dirs;
   KPI_RETURN_IF_ERROR(ParseTimeRange(args.query.range, NowMs(), &options->range));
   uint64_t block = 0;

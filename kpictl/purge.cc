@@ -45,9 +45,6 @@ Status ParseOptionalSize(const std::string& text, const char* option,
 }
 
 Status ParsePurgeArgs(const PurgeArgs& args, int64_t now_ms, PurgeOptions* options) {
-  if (args.query.data_dirs.empty()) {
-    return Status::InvalidArgument("no data directory: give --data-dir DIR or --config FILE");
-  }
   options->data_dirs = args.query.data_dirs;
   options->now_ms = now_ms;
   if (!args.before.empty()) {

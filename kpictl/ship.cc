@@ -39,9 +39,6 @@ kpi::Status OpenShipper(const ShipArgs& args, std::unique_ptr<kpi::Shipper>* shi
   if (!args.credentials_file.empty()) {
     KPI_RETURN_IF_ERROR(kpi::LoadClickHouseCredentials(args.credentials_file, &credentials));
   }
-  if (args.query.data_dirs.empty()) {
-    return kpi::Status::InvalidArgument("no data directory: give --data-dir DIR");
-  }
   kpi::Schema schema = kpi::Schema::Default();
   KPI_RETURN_IF_ERROR(LoadSchema(args.schema_file, &schema));
   std::unique_ptr<kpi::ClickHouseClient> entry;
