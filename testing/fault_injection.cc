@@ -60,6 +60,13 @@ const char* FsOpName(FsOp op) {
     case FsOp::kRemove: return "unlink";
     case FsOp::kSyncDir: return "fsync directory";
     case FsOp::kTruncateFile: return "truncate";
+    case FsOp::kOpenRead: return "open";
+    case FsOp::kRead: return "read";
+    case FsOp::kList: return "list directory";
+    case FsOp::kCreateDirs: return "mkdir";
+    case FsOp::kRemoveDir: return "rmdir";
+    case FsOp::kLock: return "flock";
+    case FsOp::kDiskSpace: return "statvfs";
   }
   return "?";
 }
@@ -108,50 +115,96 @@ bool FaultInjectingFileSystem::ShouldFail(FsOp op, const std::string& path, Faul
   return false;
 }
 
+template <typename Fn>
+Status FaultInjectingFileSystem::Pass(FsOp op, const std::string& path, Fn&& fn) {
+  FaultSpec fault;
+  if (ShouldFail(op, path, &fault)) return Injected(fault, op, path);
+  return fn();
+}
+
 Status FaultInjectingFileSystem::NewWritableFile(const std::string& path, bool exclusive, uint32_t mode,
                                                  std::unique_ptr<WritableFile>* file) {
-  FaultSpec fault;
-  if (ShouldFail(FsOp::kCreate, path, &fault)) return Injected(fault, FsOp::kCreate, path);
-  std::unique_ptr<WritableFile> base;
-  KPI_RETURN_IF_ERROR(base_->NewWritableFile(path, exclusive, mode, &base));
-  *file = std::make_unique<FaultInjectingFile>(this, path, std::move(base));
-  return Status::OK();
+  return Pass(FsOp::kCreate, path, [&] {
+    std::unique_ptr<WritableFile> base;
+    KPI_RETURN_IF_ERROR(base_->NewWritableFile(path, exclusive, mode, &base));
+    *file = std::make_unique<FaultInjectingFile>(this, path, std::move(base));
+    return Status::OK();
+  });
 }
 
 Status FaultInjectingFileSystem::NewAppendableFile(const std::string& path,
                                                    std::unique_ptr<WritableFile>* file) {
-  FaultSpec fault;
-  if (ShouldFail(FsOp::kCreate, path, &fault)) return Injected(fault, FsOp::kCreate, path);
-  std::unique_ptr<WritableFile> base;
-  KPI_RETURN_IF_ERROR(base_->NewAppendableFile(path, &base));
-  *file = std::make_unique<FaultInjectingFile>(this, path, std::move(base));
-  return Status::OK();
+  return Pass(FsOp::kCreate, path, [&] {
+    std::unique_ptr<WritableFile> base;
+    KPI_RETURN_IF_ERROR(base_->NewAppendableFile(path, &base));
+    *file = std::make_unique<FaultInjectingFile>(this, path, std::move(base));
+    return Status::OK();
+  });
 }
 
 Status FaultInjectingFileSystem::RenameFile(const std::string& from, const std::string& to) {
-  FaultSpec fault;
-  if (ShouldFail(FsOp::kRename, from, &fault)) return Injected(fault, FsOp::kRename, from);
-  return base_->RenameFile(from, to);
+  return Pass(FsOp::kRename, from, [&] { return base_->RenameFile(from, to); });
 }
 
 Status FaultInjectingFileSystem::RemoveFile(const std::string& path) {
-  FaultSpec fault;
-  if (ShouldFail(FsOp::kRemove, path, &fault)) return Injected(fault, FsOp::kRemove, path);
-  return base_->RemoveFile(path);
+  return Pass(FsOp::kRemove, path, [&] { return base_->RemoveFile(path); });
 }
 
 Status FaultInjectingFileSystem::SyncDir(const std::string& dir) {
-  FaultSpec fault;
-  if (ShouldFail(FsOp::kSyncDir, dir, &fault)) return Injected(fault, FsOp::kSyncDir, dir);
-  return base_->SyncDir(dir);
+  return Pass(FsOp::kSyncDir, dir, [&] { return base_->SyncDir(dir); });
 }
 
 Status FaultInjectingFileSystem::TruncateFile(const std::string& path, uint64_t size) {
-  FaultSpec fault;
-  if (ShouldFail(FsOp::kTruncateFile, path, &fault)) {
-    return Injected(fault, FsOp::kTruncateFile, path);
-  }
-  return base_->TruncateFile(path, size);
+  return Pass(FsOp::kTruncateFile, path, [&] { return base_->TruncateFile(path, size); });
+}
+
+Status FaultInjectingFileSystem::ReadAt(int fd, uint64_t offset, size_t n, char* dst, size_t* got,
+                                        const std::string& name) {
+  *got = 0;
+  return Pass(FsOp::kRead, name, [&] { return base_->ReadAt(fd, offset, n, dst, got, name); });
+}
+
+Status FaultInjectingFileSystem::GetDiskSpace(const std::string& path, DiskSpace* space) {
+  return Pass(FsOp::kDiskSpace, path, [&] { return base_->GetDiskSpace(path, space); });
+}
+
+Status FaultInjectingFileSystem::OpenForReading(const std::string& path, int* fd) {
+  return Pass(FsOp::kOpenRead, path, [&] { return base_->OpenForReading(path, fd); });
+}
+
+Status FaultInjectingFileSystem::GetChildren(const std::string& dir,
+                                             std::vector<std::string>* names) {
+  return Pass(FsOp::kList, dir, [&] { return base_->GetChildren(dir, names); });
+}
+
+Status FaultInjectingFileSystem::GetFileSize(const std::string& path, uint64_t* size) {
+  return base_->GetFileSize(path, size);  // a stat: listings' sizes, not worth a fault kind
+}
+
+Status FaultInjectingFileSystem::CreateDirs(const std::string& dir) {
+  return Pass(FsOp::kCreateDirs, dir, [&] { return base_->CreateDirs(dir); });
+}
+
+Status FaultInjectingFileSystem::RemoveDir(const std::string& dir) {
+  return Pass(FsOp::kRemoveDir, dir, [&] { return base_->RemoveDir(dir); });
+}
+
+Status FaultInjectingFileSystem::LockFile(const std::string& path, uint32_t mode,
+                                          std::unique_ptr<FileLock>* lock) {
+  return Pass(FsOp::kLock, path, [&] { return base_->LockFile(path, mode, lock); });
+}
+
+Status FaultInjectingFileSystem::IsLocked(const std::string& path, bool* locked) {
+  return Pass(FsOp::kLock, path, [&] { return base_->IsLocked(path, locked); });
+}
+
+int64_t FaultInjectingFileSystem::NowMs() {
+  const int64_t set = now_ms_.load(std::memory_order_relaxed);
+  return set != 0 ? set : base_->NowMs();
+}
+
+void FaultInjectingFileSystem::SetNowMs(int64_t now_ms) {
+  now_ms_.store(now_ms, std::memory_order_relaxed);
 }
 
 // Restores the instance found at construction rather than trusting

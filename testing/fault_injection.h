@@ -2,7 +2,9 @@
 // another one (the POSIX default) unless a programmed fault matches it, in
 // the manner of LevelDB's FaultInjectionTestEnv. It makes the disk fail the
 // way real disks do: a short write followed by EIO or ENOSPC, ENOSPC or EIO
-// on a write, EIO on fdatasync, a failed rename, unlink or directory sync.
+// on a write, EIO on fdatasync, a failed rename, unlink or directory sync, a
+// failed open, read, listing, mkdir, rmdir, lock or statvfs. It also holds a
+// clock a test can set (SetNowMs).
 //
 // Contract: Inject arms a fault on the `nth` matching call from now (1 =
 // the next one); `repeat` keeps it failing every matching call after that.
@@ -12,13 +14,14 @@
 // ENOSPC is NoSpace and EIO is IOError exactly as from the kernel; their
 // messages start with "injected fault: ". Every fault that fires is counted.
 //
-// Install with FileSystem::SetDefaultForTesting (ScopedFaultInjection does
-// it and restores the previous instance).
+// Pass it to what a test exercises (a StoreLayout, an options struct's
+// `fs`), or install it process-wide with ScopedFaultInjection.
 //
 // Thread-safety: thread-safe; the committer's threads may use it while a
 // test thread arms faults.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,8 +43,15 @@ enum class FsOp {
   kRemove,
   kSyncDir,
   kTruncateFile,
+  kOpenRead,    // OpenForReading
+  kRead,        // ReadAt (the path is the name given for the fd)
+  kList,        // GetChildren
+  kCreateDirs,
+  kRemoveDir,
+  kLock,        // LockFile and IsLocked
+  kDiskSpace,   // GetDiskSpace
 };
-constexpr int kFsOpCount = 9;
+constexpr int kFsOpCount = 16;
 const char* FsOpName(FsOp op);
 
 struct FaultSpec {
@@ -75,12 +85,29 @@ class FaultInjectingFileSystem final : public FileSystem {
   Status RemoveFile(const std::string& path) override;
   Status SyncDir(const std::string& dir) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
+  Status ReadAt(int fd, uint64_t offset, size_t n, char* dst, size_t* got,
+                const std::string& name) override;
+  Status GetDiskSpace(const std::string& path, DiskSpace* space) override;
+  Status OpenForReading(const std::string& path, int* fd) override;
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override;
+  Status GetFileSize(const std::string& path, uint64_t* size) override;
+  Status CreateDirs(const std::string& dir) override;
+  Status RemoveDir(const std::string& dir) override;
+  Status LockFile(const std::string& path, uint32_t mode, std::unique_ptr<FileLock>* lock) override;
+  Status IsLocked(const std::string& path, bool* locked) override;
+  // The set time, or the base's clock while none is set (0).
+  int64_t NowMs() override;
+  void SetNowMs(int64_t now_ms);
 
   // Counts the call and returns the fault to report, if one fires (used by
   // the files this file system hands out).
   bool ShouldFail(FsOp op, const std::string& path, FaultSpec* fired);
 
  private:
+  // Runs `fn` on the base unless a fault fires for (op, path).
+  template <typename Fn>
+  Status Pass(FsOp op, const std::string& path, Fn&& fn);
+
   struct Armed {
     FaultSpec spec;
     uint64_t seen = 0;  // matching calls since armed
@@ -90,6 +117,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   std::vector<Armed> armed_;
   uint64_t calls_[kFsOpCount] = {};
   uint64_t faults_injected_ = 0;
+  std::atomic<int64_t> now_ms_{0};
 };
 
 // Installs a FaultInjectingFileSystem as FileSystem::Default() for a scope.

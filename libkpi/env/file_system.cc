@@ -2,16 +2,20 @@
 #include "libkpi/env/no_follow.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/filesystem.hpp>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <mutex>
 #include <string>
+
+#include "libkpi/util/time_util.h"
 
 namespace kpi {
 namespace {
@@ -125,6 +129,16 @@ class PosixFileSystem final : public FileSystem {
   }
 };
 
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }  // closing the description drops the flock
+  int fd() const override { return fd_; }
+
+ private:
+  int fd_;
+};
+
 std::atomic<FileSystem*> g_default{nullptr};
 
 FileSystem* Posix() {
@@ -161,6 +175,69 @@ Status FileSystem::GetDiskSpace(const std::string& path, DiskSpace* space) {
   return Status::OK();
 }
 
+Status FileSystem::OpenForReading(const std::string& path, int* fd) {
+  *fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (*fd < 0) return Status::FromErrno(errno, "open " + path);
+  return Status::OK();
+}
+
+Status FileSystem::GetChildren(const std::string& dir, std::vector<std::string>* names) {
+  names->clear();
+  namespace fs = boost::filesystem;
+  boost::system::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) names->push_back(it->path().filename().string());
+  if (ec) return Status::FromErrno(ec.value(), "list directory " + dir);
+  return Status::OK();
+}
+
+Status FileSystem::GetFileSize(const std::string& path, uint64_t* size) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
+  *size = static_cast<uint64_t>(st.st_size);
+  return Status::OK();
+}
+
+Status FileSystem::CreateDirs(const std::string& dir) {
+  boost::system::error_code ec;
+  boost::filesystem::create_directories(dir, ec);
+  if (ec) return Status::FromErrno(ec.value(), "create directory " + dir);
+  return Status::OK();
+}
+
+Status FileSystem::RemoveDir(const std::string& dir) {
+  if (::rmdir(dir.c_str()) != 0) return Status::FromErrno(errno, "remove directory " + dir);
+  return Status::OK();
+}
+
+Status FileSystem::LockFile(const std::string& path, uint32_t mode, std::unique_ptr<FileLock>* lock) {
+  int fd;
+  KPI_RETURN_IF_ERROR(OpenNoFollow(path, O_RDWR | O_CREAT, static_cast<mode_t>(mode), &fd));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return Status::Busy(path + " is locked");
+    return Status::FromErrno(err, "flock " + path);
+  }
+  *lock = std::make_unique<PosixFileLock>(fd);
+  return Status::OK();
+}
+
+Status FileSystem::IsLocked(const std::string& path, bool* locked) {
+  *locked = false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Status::OK() : Status::FromErrno(errno, "open " + path);
+  const int rc = ::flock(fd, LOCK_SH | LOCK_NB);
+  const int err = errno;
+  ::close(fd);  // if we got the lock, closing releases it again
+  if (rc == 0) return Status::OK();
+  if (err != EWOULDBLOCK) return Status::FromErrno(err, "flock " + path);
+  *locked = true;
+  return Status::OK();
+}
+
+int64_t FileSystem::NowMs() { return kpi::NowMs(); }
+
 FileSystem* FileSystem::Default() {
   FileSystem* fs = g_default.load(std::memory_order_acquire);
   return fs != nullptr ? fs : Posix();
@@ -171,6 +248,35 @@ FileSystem* FileSystem::SetDefaultForTesting(FileSystem* fs) {
   // value it got, whatever was installed before.
   FileSystem* previous = g_default.exchange(fs, std::memory_order_acq_rel);
   return previous != nullptr ? previous : Posix();
+}
+
+Status ReadFileToString(FileSystem* fs, const std::string& path, size_t max_bytes,
+                        std::string* data) {
+  int fd;
+  KPI_RETURN_IF_ERROR(fs->OpenForReading(path, &fd));
+  struct stat st;
+  Status s = ::fstat(fd, &st) == 0 ? Status::OK() : Status::FromErrno(errno, "stat " + path);
+  const uint64_t size = s.ok() ? static_cast<uint64_t>(st.st_size) : 0;
+  if (s.ok() && size > max_bytes) {
+    s = Status::Corruption(path + ": " + std::to_string(size) + " bytes, more than the " +
+                           std::to_string(max_bytes) + " such a file can have; move it away");
+  }
+  size_t got = 0;
+  if (s.ok()) {
+    data->resize(static_cast<size_t>(size));
+    s = fs->ReadAt(fd, 0, data->size(), data->data(), &got, path);
+  }
+  ::close(fd);
+  KPI_RETURN_IF_ERROR(s);
+  data->resize(got);
+  return Status::OK();
+}
+
+Status ReadFileIfPresent(FileSystem* fs, const std::string& path, size_t max_bytes,
+                         std::string* data, bool* found) {
+  const Status read = ReadFileToString(fs, path, max_bytes, data);
+  *found = !read.IsNotFound();
+  return *found ? read : Status::OK();
 }
 
 void CrashPoint(std::string_view name) {

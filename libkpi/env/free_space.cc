@@ -2,12 +2,12 @@
 
 #include <chrono>
 
-#include "libkpi/env/file_system.h"
-
 namespace kpi {
 
-FreeSpaceFloor::FreeSpaceFloor(std::string dir, uint64_t min_free_bytes)
-    : dir_(std::move(dir)), min_free_bytes_(min_free_bytes) {}
+FreeSpaceFloor::FreeSpaceFloor(std::string dir, uint64_t min_free_bytes, FileSystem* fs)
+    : dir_(std::move(dir)),
+      min_free_bytes_(min_free_bytes),
+      fs_(FileSystem::OrDefault(fs)) {}
 
 Status FreeSpaceFloor::Check() {
   if (min_free_bytes_ == 0) return Status::OK();
@@ -17,7 +17,7 @@ Status FreeSpaceFloor::Check() {
   if (now - checked_us_.load(std::memory_order_relaxed) > kRefreshUs) {
     DiskSpace space;
     // Racing refreshes are harmless: each stores a fresh answer.
-    if (FileSystem::Default()->GetDiskSpace(dir_, &space).ok()) {
+    if (fs_->GetDiskSpace(dir_, &space).ok()) {
       free_bytes_.store(space.free_bytes, std::memory_order_relaxed);
     }
     checked_us_.store(now, std::memory_order_relaxed);

@@ -13,14 +13,16 @@
 #include <cstdint>
 #include <string>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/status.h"
 
 namespace kpi {
 
 class FreeSpaceFloor {
  public:
-  // A floor of 0 disables the check.
-  FreeSpaceFloor(std::string dir, uint64_t min_free_bytes);
+  // A floor of 0 disables the check. `fs` (not owned; null: Default())
+  // answers the free-space queries.
+  FreeSpaceFloor(std::string dir, uint64_t min_free_bytes, FileSystem* fs = nullptr);
 
   // NoSpace naming the directory, the free bytes and the floor when below it.
   Status Check();
@@ -30,6 +32,7 @@ class FreeSpaceFloor {
 
   const std::string dir_;
   const uint64_t min_free_bytes_;
+  FileSystem* const fs_;
   std::atomic<int64_t> checked_us_{INT64_MIN / 2};
   std::atomic<uint64_t> free_bytes_{0};
 };

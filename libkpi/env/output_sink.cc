@@ -28,12 +28,12 @@ class StdoutSink final : public OutputSink {
 // published by Finish (atomic_file.h).
 class FileSink : public OutputSink {
  public:
-  FileSink(std::unique_ptr<WritableFile> file, std::string path, std::string temp)
-      : file_(std::move(file)), name_(std::move(path)), temp_(std::move(temp)) {}
+  FileSink(FileSystem* fs, std::unique_ptr<WritableFile> file, std::string path, std::string temp)
+      : fs_(fs), file_(std::move(file)), name_(std::move(path)), temp_(std::move(temp)) {}
   ~FileSink() override {
     if (file_ != nullptr) {
       file_.reset();
-      Status ignored = FileSystem::Default()->RemoveFile(temp_);
+      Status ignored = fs_->RemoveFile(temp_);
       (void)ignored;  // an abandoned export leaves nothing behind if it can
     }
   }
@@ -44,13 +44,12 @@ class FileSink : public OutputSink {
     const Status closed = file_->Close();
     if (s.ok()) s = closed;
     file_.reset();
-    FileSystem* fs = FileSystem::Default();
     if (!s.ok()) {
-      Status ignored = fs->RemoveFile(temp_);
+      Status ignored = fs_->RemoveFile(temp_);
       (void)ignored;  // the write's error is the one to report
       return s;
     }
-    return PublishTemp(fs, temp_, name_);
+    return PublishTemp(fs_, temp_, name_);
   }
 
  protected:
@@ -62,6 +61,7 @@ class FileSink : public OutputSink {
   virtual Status Flush() { return Drain(); }
   Status Write(std::string_view data) { return file_->Append(data); }
 
+  FileSystem* const fs_;
   std::unique_ptr<WritableFile> file_;
   const std::string name_;
 
@@ -71,8 +71,9 @@ class FileSink : public OutputSink {
 
 class ZstdFileSink final : public FileSink {
  public:
-  ZstdFileSink(std::unique_ptr<WritableFile> file, std::string path, std::string temp, int level)
-      : FileSink(std::move(file), std::move(path), std::move(temp)), cctx_(NewZstdCCtx()) {
+  ZstdFileSink(FileSystem* fs, std::unique_ptr<WritableFile> file, std::string path,
+               std::string temp, int level)
+      : FileSink(fs, std::move(file), std::move(path), std::move(temp)), cctx_(NewZstdCCtx()) {
     ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
     out_.resize(ZSTD_CStreamOutSize() * 8);
@@ -122,14 +123,15 @@ std::unique_ptr<OutputSink> OutputSink::Stdout() {
 }
 
 Status OutputSink::OpenFile(const std::string& path, int zstd_level,
-                            std::unique_ptr<OutputSink>* sink) {
+                            std::unique_ptr<OutputSink>* sink, FileSystem* fs) {
+  fs = FileSystem::OrDefault(fs);
   std::string temp;
   std::unique_ptr<WritableFile> file;
-  KPI_RETURN_IF_ERROR(CreateTempFor(FileSystem::Default(), path, kPrivateFileMode, &temp, &file));
+  KPI_RETURN_IF_ERROR(CreateTempFor(fs, path, kPrivateFileMode, &temp, &file));
   if (std::string_view(path).ends_with(".zst")) {
-    *sink = std::make_unique<ZstdFileSink>(std::move(file), path, temp, zstd_level);
+    *sink = std::make_unique<ZstdFileSink>(fs, std::move(file), path, temp, zstd_level);
   } else {
-    *sink = std::make_unique<FileSink>(std::move(file), path, temp);
+    *sink = std::make_unique<FileSink>(fs, std::move(file), path, temp);
   }
   return Status::OK();
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/status.h"
 
 namespace kpi {
@@ -27,9 +28,11 @@ class OutputSink {
 
   // Standard output (never compressed).
   static std::unique_ptr<OutputSink> Stdout();
-  // A file; "*.zst" is compressed at `zstd_level`.
+  // A file; "*.zst" is compressed at `zstd_level`. It is created, synced,
+  // published and (when abandoned) removed through `fs` (not owned, must
+  // outlive the sink; null: FileSystem::Default()).
   static Status OpenFile(const std::string& path, int zstd_level,
-                         std::unique_ptr<OutputSink>* sink);
+                         std::unique_ptr<OutputSink>* sink, FileSystem* fs = nullptr);
 
   // Appends `line` and a '\n'.
   Status AppendLine(std::string_view line) {

@@ -1,13 +1,10 @@
 #include "libkpi/format/store_layout.h"
 
 #include <algorithm>
-#include <boost/filesystem.hpp>
 #include <cstdio>
 
 #include "libkpi/util/hex.h"
 #include "libkpi/util/time_util.h"
-
-namespace fs = boost::filesystem;
 
 namespace kpi {
 namespace {
@@ -29,7 +26,8 @@ bool IsValidHour(int64_t hour_ms) {
   return hour_ms >= kMinTimeMs && hour_ms < kMaxTimeMs && hour_ms % kMsPerHour == 0;
 }
 
-StoreLayout::StoreLayout(std::string data_dir) : data_dir_(std::move(data_dir)) {
+StoreLayout::StoreLayout(std::string data_dir, FileSystem* fs)
+    : data_dir_(std::move(data_dir)), fs_(FileSystem::OrDefault(fs)) {
   while (data_dir_.size() > 1 && data_dir_.back() == '/') data_dir_.pop_back();
 }
 
@@ -100,44 +98,32 @@ std::string StoreLayout::TempPathFor(const std::string& final_path) {
   return final_path.substr(0, slash + 1) + "." + final_path.substr(slash + 1) + ".tmp";
 }
 
-Status StoreLayout::ListHourDir(int64_t hour_ms, std::vector<ListedFile>* out) const {
-  boost::system::error_code ec;
-  fs::directory_iterator it(HourDir(hour_ms), ec), end;
-  if (ec) {
-    if (ec == boost::system::errc::no_such_file_or_directory) return Status::OK();
-    return Status::IOError(HourDir(hour_ms) + ": " + ec.message());
-  }
-  for (; it != end; it.increment(ec)) {
-    if (ec) return Status::IOError(HourDir(hour_ms) + ": " + ec.message());
-    const std::string name = it->path().filename().string();
-    auto key = ParseSegmentFileName(hour_ms, name);
+template <typename Parse>
+Status StoreLayout::ListFiles(const std::string& dir, Parse parse,
+                              std::vector<ListedFile>* out) const {
+  std::vector<std::string> names;
+  const Status listed = fs_->GetChildren(dir, &names);
+  if (listed.IsNotFound()) return Status::OK();
+  KPI_RETURN_IF_ERROR(listed);
+  for (const std::string& name : names) {
+    const std::optional<FileKey> key = parse(name);
     if (!key) continue;
-    boost::system::error_code size_ec;
-    const uint64_t size = fs::file_size(it->path(), size_ec);
-    if (size_ec) continue;  // removed since the listing: not part of this snapshot
-    out->push_back(ListedFile{*key, it->path().string(), size});
+    const std::string path = dir + "/" + name;
+    uint64_t size = 0;
+    // Removed since the listing: not part of this snapshot.
+    if (!fs_->GetFileSize(path, &size).ok()) continue;
+    out->push_back(ListedFile{*key, path, size});
   }
   return Status::OK();
+}
+
+Status StoreLayout::ListHourDir(int64_t hour_ms, std::vector<ListedFile>* out) const {
+  return ListFiles(HourDir(hour_ms),
+                   [hour_ms](const std::string& name) { return ParseSegmentFileName(hour_ms, name); },
+                   out);
 }
 
 namespace {
-
-// The numeric names of `dir` that are exactly `width` digits, ascending, as
-// HourDir writes them; anything else ("1", "2026.bak", ".tmp") is not ours.
-Status ListNumberedDirs(const fs::path& dir, size_t width, std::vector<int>* out) {
-  out->clear();
-  boost::system::error_code ec;
-  fs::directory_iterator it(dir, ec), end;
-  if (ec == boost::system::errc::no_such_file_or_directory) return Status::OK();
-  for (; !ec && it != end; it.increment(ec)) {
-    const std::string n = it->path().filename().string();
-    if (n.size() != width || n.find_first_not_of("0123456789") != std::string::npos) continue;
-    out->push_back(std::atoi(n.c_str()));
-  }
-  if (ec) return Status::IOError(dir.string() + ": cannot list: " + ec.message());
-  std::sort(out->begin(), out->end());
-  return Status::OK();
-}
 
 bool IsCivilDate(int year, int month, int day) {
   if (month < 1 || month > 12 || day < 1 || day > 31) return false;
@@ -147,6 +133,23 @@ bool IsCivilDate(int year, int month, int day) {
 
 }  // namespace
 
+// The numeric names of `dir` that are exactly `width` digits, ascending, as
+// HourDir writes them; anything else ("1", "2026.bak", ".tmp") is not ours.
+Status StoreLayout::ListNumberedDirs(const std::string& dir, size_t width,
+                                     std::vector<int>* out) const {
+  out->clear();
+  std::vector<std::string> names;
+  const Status listed = fs_->GetChildren(dir, &names);
+  if (listed.IsNotFound()) return Status::OK();
+  KPI_RETURN_IF_ERROR(listed);
+  for (const std::string& n : names) {
+    if (n.size() != width || n.find_first_not_of("0123456789") != std::string::npos) continue;
+    out->push_back(std::atoi(n.c_str()));
+  }
+  std::sort(out->begin(), out->end());
+  return Status::OK();
+}
+
 Status StoreLayout::ListHours(int64_t from_ms, int64_t to_ms, std::vector<int64_t>* out) const {
   out->clear();
   from_ms = std::max(from_ms, kMinTimeMs);
@@ -154,11 +157,11 @@ Status StoreLayout::ListHours(int64_t from_ms, int64_t to_ms, std::vector<int64_
   if (from_ms >= to_ms) return Status::OK();
   // Walk the existing year/month/day directories so that wide ranges ("all
   // time") cost what exists, not what could exist.
-  const fs::path root(SegmentsRoot());
-  auto sub = [](const fs::path& dir, int v, int width = 2) {
+  const std::string root = SegmentsRoot();
+  auto sub = [](const std::string& dir, int v, int width = 2) {
     char name[16];
-    std::snprintf(name, sizeof name, "%0*d", width, v);
-    return dir / name;
+    std::snprintf(name, sizeof name, "/%0*d", width, v);
+    return dir + name;
   };
   auto overlaps = [&](int64_t start, int64_t end) { return end > from_ms && start < to_ms; };
   std::vector<int> years, months, days, hours;
@@ -198,21 +201,14 @@ Status StoreLayout::ListSegments(int64_t from_ms, int64_t to_ms, std::vector<Lis
 
 Status StoreLayout::ListWals(int64_t from_ms, int64_t to_ms, std::vector<ListedFile>* out) const {
   out->clear();
-  boost::system::error_code ec;
-  fs::directory_iterator it(WalDir(), ec), end;
-  if (ec) {
-    if (ec == boost::system::errc::no_such_file_or_directory) return Status::OK();
-    return Status::IOError(WalDir() + ": " + ec.message());
-  }
-  for (; it != end; it.increment(ec)) {
-    if (ec) return Status::IOError(WalDir() + ": " + ec.message());
-    auto key = ParseWalFileName(it->path().filename().string());
-    if (!key || key->hour_ms + kMsPerHour <= from_ms || key->hour_ms >= to_ms) continue;
-    boost::system::error_code size_ec;
-    const uint64_t size = fs::file_size(it->path(), size_ec);
-    if (size_ec) continue;
-    out->push_back(ListedFile{*key, it->path().string(), size});
-  }
+  KPI_RETURN_IF_ERROR(ListFiles(
+      WalDir(),
+      [from_ms, to_ms](const std::string& name) -> std::optional<FileKey> {
+        auto key = ParseWalFileName(name);
+        if (!key || key->hour_ms + kMsPerHour <= from_ms || key->hour_ms >= to_ms) return std::nullopt;
+        return key;
+      },
+      out));
   std::sort(out->begin(), out->end(),
             [](const ListedFile& a, const ListedFile& b) { return a.key < b.key; });
   return Status::OK();
@@ -220,9 +216,7 @@ Status StoreLayout::ListWals(int64_t from_ms, int64_t to_ms, std::vector<ListedF
 
 Status StoreLayout::CreateDirectories() const {
   for (const std::string& dir : {SegmentsRoot(), WalDir(), data_dir_ + "/writers"}) {
-    boost::system::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError(dir + ": cannot create directory: " + ec.message());
+    KPI_RETURN_IF_ERROR(fs_->CreateDirs(dir));
   }
   return Status::OK();
 }

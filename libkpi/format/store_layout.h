@@ -5,7 +5,8 @@
 //   <data-dir>/wal/YYYYMMDDTHH-<writer>-<seq>.wal              write-ahead files
 //   <data-dir>/writers/<writer>/{lock,seq}                     per-writer state
 //
-// Listing never opens a file. Listings are snapshots: files may appear or go
+// Listing never opens a file; it goes through the layout's FileSystem, which
+// every component handed this layout uses for its files too. Listings are snapshots: files may appear or go
 // between a listing and an open (kpid seals, kpictl compacts and purges), and
 // callers handle NotFound on open by listing again.
 //
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/format/record.h"
 #include "libkpi/util/status.h"
 
@@ -41,9 +43,11 @@ struct ListedFile {
 
 class StoreLayout {
  public:
-  explicit StoreLayout(std::string data_dir);
+  // `fs` is not owned and must outlive the layout; nullptr means Default().
+  explicit StoreLayout(std::string data_dir, FileSystem* fs = nullptr);
 
   const std::string& data_dir() const { return data_dir_; }
+  FileSystem* fs() const { return fs_; }
 
   std::string SegmentsRoot() const;            // <data-dir>/segments
   std::string WalDir() const;                  // <data-dir>/wal
@@ -75,8 +79,14 @@ class StoreLayout {
 
  private:
   Status ListHourDir(int64_t hour_ms, std::vector<ListedFile>* out) const;
+  Status ListNumberedDirs(const std::string& dir, size_t width, std::vector<int>* out) const;
+  // The entries of `dir` that `parse` accepts, with their sizes; nothing
+  // when `dir` does not exist.
+  template <typename Parse>
+  Status ListFiles(const std::string& dir, Parse parse, std::vector<ListedFile>* out) const;
 
   std::string data_dir_;
+  FileSystem* fs_;
 };
 
 // Full-range bounds for "everything".

@@ -33,7 +33,7 @@ Status WalWriter::Create(const StoreLayout& layout, const FileKey& key, const Re
   if (!IsValidWriterId(key.writer) || HourStart(key.hour_ms) != key.hour_ms) {
     return Status::InvalidArgument("WAL key needs a valid writer id and an hour start");
   }
-  FileSystem* fs = FileSystem::Default();
+  FileSystem* fs = layout.fs();
   const std::string path = layout.WalPath(key);
   std::unique_ptr<WritableFile> file;
   KPI_RETURN_IF_ERROR(fs->NewWritableFile(path, /*exclusive=*/true, kStoreFileMode, &file));
@@ -55,7 +55,7 @@ Status WalWriter::Reopen(const StoreLayout& layout, const FileKey& key,
                          std::unique_ptr<WalWriter>* writer) {
   const std::string path = layout.WalPath(key);
   std::unique_ptr<WritableFile> file;
-  KPI_RETURN_IF_ERROR(FileSystem::Default()->NewAppendableFile(path, &file));
+  KPI_RETURN_IF_ERROR(layout.fs()->NewAppendableFile(path, &file));
   if (file->Size() < kHeaderSize) {
     return Status::Corruption(path + ": shorter than the " + std::to_string(kHeaderSize) +
                               "-byte header; cannot append");

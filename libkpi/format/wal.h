@@ -132,22 +132,25 @@ struct WalScanResult {
 // damaged frames, skips frames whose record disagrees with them, and reads
 // the frames under a damaged header too (with the key of the file's name).
 // Everything wrong is in result->problems; the call fails only on I/O errors,
-// NotFound, and Unsupported (a newer version). Memory: one frame.
+// NotFound, and Unsupported (a newer version). Memory: one frame. Every
+// function here reads through `fs` (nullptr: FileSystem::Default()).
 Status ScanWal(const std::string& path, const std::function<bool(const WalRecord&)>& fn,
-               WalScanResult* result);
+               WalScanResult* result, FileSystem* fs = nullptr);
 
 // The same on a descriptor the caller holds (reading from offset 0 with
 // pread, so the fd's position is untouched): readers keep a snapshot's WAL
 // open, and it stays readable after kpid seals and unlinks it. `path` names
 // the file in errors and gives the name's key.
 Status ScanWalFd(int fd, const std::string& path,
-                 const std::function<bool(const WalRecord&)>& fn, WalScanResult* result);
+                 const std::function<bool(const WalRecord&)>& fn, WalScanResult* result,
+                 FileSystem* fs = nullptr);
 
 // Reads the header of the WAL open on `fd` (pread; the fd's position is
 // untouched). *header_bytes: where its frames start, 0 while the file does
 // not hold a whole header yet (a WAL being created). Corruption when the
 // header is damaged; *header_bytes is then still set (wal.md §2).
-Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes);
+Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes,
+                     FileSystem* fs = nullptr);
 
 // Decodes the frame that starts `bytes` (read from `offset` of `path`);
 // `bytes` must hold the whole frame. record->json points into `bytes`.
@@ -157,6 +160,6 @@ Status DecodeFrameAt(const std::string& path, uint64_t offset, std::string_view 
 // Reads the frame at `offset` (as returned by ScanWal) back, its payload
 // into `json`: how records are read again in another order.
 Status ReadWalRecordAt(int fd, const std::string& path, uint64_t offset, WalRecord* record,
-                       std::string* json);
+                       std::string* json, FileSystem* fs = nullptr);
 
 }  // namespace kpi::wal

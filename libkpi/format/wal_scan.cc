@@ -17,17 +17,18 @@ namespace {
 constexpr size_t kScanChunk = 256 << 10;
 
 // Reads up to n bytes at offset; *got < n only at end of file.
-Status PreadFull(int fd, const std::string& path, uint64_t offset, char* dst, size_t n,
-                 size_t* got) {
-  return FileSystem::Default()->ReadAt(fd, offset, n, dst, got, path);
+Status PreadFull(FileSystem* fs, int fd, const std::string& path, uint64_t offset, char* dst,
+                 size_t n, size_t* got) {
+  return fs->ReadAt(fd, offset, n, dst, got, path);
 }
+
 
 // Sequential reads through a window of the file, so a scan costs a few large
 // reads and holds at most one chunk or one frame.
 class ScanWindow {
  public:
-  ScanWindow(int fd, const std::string& path, uint64_t limit)
-      : fd_(fd), path_(path), limit_(limit) {}
+  ScanWindow(FileSystem* fs, int fd, const std::string& path, uint64_t limit)
+      : fs_(fs), fd_(fd), path_(path), limit_(limit) {}
 
   // The bytes [offset, offset + n) that the file (up to the limit) has.
   Status Get(uint64_t offset, size_t n, std::string_view* bytes) {
@@ -36,7 +37,7 @@ class ScanWindow {
       const size_t want = static_cast<size_t>(std::min<uint64_t>(std::max(n, kScanChunk), left));
       buf_.resize(want);
       size_t got = 0;
-      KPI_RETURN_IF_ERROR(PreadFull(fd_, path_, offset, buf_.data(), want, &got));
+      KPI_RETURN_IF_ERROR(PreadFull(fs_, fd_, path_, offset, buf_.data(), want, &got));
       buf_.resize(got);
       start_ = offset;
     }
@@ -86,6 +87,7 @@ class ScanWindow {
   }
 
  private:
+  FileSystem* fs_;
   int fd_;
   const std::string& path_;
   uint64_t limit_;
@@ -207,20 +209,21 @@ Status ScanFrames(ScanWindow* window, const std::function<bool(const WalRecord&)
 
 // The header's bytes: *got of them are in the file; *size is where the
 // frames start, by the version field (64 until it can be read).
-Status PreadHeader(int fd, const std::string& path, char (&bytes)[kHeaderSize], size_t* got,
-                   size_t* size) {
-  KPI_RETURN_IF_ERROR(PreadFull(fd, path, 0, bytes, kHeaderSize, got));
+Status PreadHeader(FileSystem* fs, int fd, const std::string& path, char (&bytes)[kHeaderSize],
+                   size_t* got, size_t* size) {
+  KPI_RETURN_IF_ERROR(PreadFull(fs, fd, path, 0, bytes, kHeaderSize, got));
   *size = *got >= 6 ? HeaderSizeOf(std::string_view(bytes, *got)) : kHeaderSize;
   return Status::OK();
 }
 
 // §2: a short or damaged header is a problem, not an error: the frames are
 // still read under the name's key. Only a newer version stops the scan.
-Status ReadHeader(int fd, const std::string& path, WalScanResult* result, bool* go_on) {
+Status ReadHeader(FileSystem* fs, int fd, const std::string& path, WalScanResult* result,
+                  bool* go_on) {
   *go_on = false;
   char header[kHeaderSize];
   size_t got = 0, size = 0;
-  KPI_RETURN_IF_ERROR(PreadHeader(fd, path, header, &got, &size));
+  KPI_RETURN_IF_ERROR(PreadHeader(fs, fd, path, header, &got, &size));
   const FileKey name_key = KeyFromName(path);
   result->key = name_key;
   if (got < size) {
@@ -265,32 +268,36 @@ const char* WalProblem::KindName(Kind kind) {
 }
 
 Status ScanWal(const std::string& path, const std::function<bool(const WalRecord&)>& fn,
-               WalScanResult* result) {
+               WalScanResult* result, FileSystem* fs) {
   *result = WalScanResult();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open " + path);
+  fs = FileSystem::OrDefault(fs);
+  int fd;
+  KPI_RETURN_IF_ERROR(fs->OpenForReading(path, &fd));
   FdCloser closer(fd);
-  return ScanWalFd(fd, path, fn, result);
+  return ScanWalFd(fd, path, fn, result, fs);
 }
 
 Status ScanWalFd(int fd, const std::string& path,
-                 const std::function<bool(const WalRecord&)>& fn, WalScanResult* result) {
+                 const std::function<bool(const WalRecord&)>& fn, WalScanResult* result,
+                 FileSystem* fs) {
   *result = WalScanResult();
+  fs = FileSystem::OrDefault(fs);
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "stat " + path);
   result->file_bytes = static_cast<uint64_t>(st.st_size);
   bool go_on = false;
-  KPI_RETURN_IF_ERROR(ReadHeader(fd, path, result, &go_on));
+  KPI_RETURN_IF_ERROR(ReadHeader(fs, fd, path, result, &go_on));
   if (!go_on) return Status::OK();
-  ScanWindow window(fd, path, result->file_bytes);
+  ScanWindow window(fs, fd, path, result->file_bytes);
   return ScanFrames(&window, fn, result);
 }
 
-Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes) {
+Status ReadWalHeader(int fd, const std::string& path, WalHeader* header, uint64_t* header_bytes,
+                     FileSystem* fs) {
   char bytes[kHeaderSize];
   size_t got = 0, size = 0;
   *header_bytes = 0;
-  KPI_RETURN_IF_ERROR(PreadHeader(fd, path, bytes, &got, &size));
+  KPI_RETURN_IF_ERROR(PreadHeader(FileSystem::OrDefault(fs), fd, path, bytes, &got, &size));
   if (got < size) return Status::OK();
   *header_bytes = size;
   const Status s = DecodeHeader(std::string_view(bytes, size), header);
@@ -309,15 +316,16 @@ Status DecodeFrameAt(const std::string& path, uint64_t offset, std::string_view 
 }
 
 Status ReadWalRecordAt(int fd, const std::string& path, uint64_t offset, WalRecord* record,
-                       std::string* json) {
+                       std::string* json, FileSystem* fs) {
+  fs = FileSystem::OrDefault(fs);
   char h[kFrameHeaderSize];
   size_t got = 0;
-  KPI_RETURN_IF_ERROR(PreadFull(fd, path, offset, h, kFrameHeaderSize, &got));
+  KPI_RETURN_IF_ERROR(PreadFull(fs, fd, path, offset, h, kFrameHeaderSize, &got));
   const std::string_view header(h, got);
   const uint64_t size = got == kFrameHeaderSize ? DeclaredFrameSize(header) : 0;
   if (size == 0) return DecodeFrameAt(path, offset, header, record);
   json->resize(static_cast<size_t>(size));
-  KPI_RETURN_IF_ERROR(PreadFull(fd, path, offset, json->data(), json->size(), &got));
+  KPI_RETURN_IF_ERROR(PreadFull(fs, fd, path, offset, json->data(), json->size(), &got));
   json->resize(got);
   KPI_RETURN_IF_ERROR(DecodeFrameAt(path, offset, *json, record));
   // Keep only the payload in *json, as callers expect.

@@ -72,7 +72,7 @@ Status Attempt::Run(const StoreLayout& layout, int64_t hour_ms) {
 Status Attempt::OpenSegments(const StoreLayout& layout, const HourListing& listing) {
   for (const ListedFile& listed : listing.segments) {
     auto file =
-        std::make_unique<SnapshotFile>(SnapshotFile::Kind::kSegment, listed, layout.data_dir());
+        std::make_unique<SnapshotFile>(SnapshotFile::Kind::kSegment, listed, layout);
     Status s = file->Open();
     if (s.IsNotFound()) {
       retry = true;
@@ -128,7 +128,7 @@ Status Attempt::OpenWals(const StoreLayout& layout, const HourListing& listing) 
           listed, "sealed and compacted: a compacted segment supersedes its segment", true});
       continue;
     }
-    auto file = std::make_unique<SnapshotFile>(SnapshotFile::Kind::kWal, listed, layout.data_dir());
+    auto file = std::make_unique<SnapshotFile>(SnapshotFile::Kind::kWal, listed, layout);
     Status s = file->Open();
     if (s.IsNotFound()) {
       retry = true;
@@ -142,23 +142,23 @@ Status Attempt::OpenWals(const StoreLayout& layout, const HourListing& listing) 
 
 }  // namespace
 
-SnapshotFile::SnapshotFile(Kind kind, ListedFile listed, std::string data_dir)
-    : kind_(kind), listed_(std::move(listed)), data_dir_(std::move(data_dir)) {}
+SnapshotFile::SnapshotFile(Kind kind, ListedFile listed, const StoreLayout& layout)
+    : kind_(kind), listed_(std::move(listed)), data_dir_(layout.data_dir()), fs_(layout.fs()) {}
 
 SnapshotFile::~SnapshotFile() {
   if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
 Status SnapshotFile::Open() {
-  if (kind_ == Kind::kSegment) return SegmentReader::OpenListed(listed_.path, listed_.key, &segment_);
-  wal_fd_ = ::open(listed_.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (wal_fd_ < 0) return Status::FromErrno(errno, "open " + listed_.path);
-  return Status::OK();
+  if (kind_ == Kind::kSegment) {
+    return SegmentReader::OpenListed(listed_.path, listed_.key, &segment_, fs_);
+  }
+  return fs_->OpenForReading(listed_.path, &wal_fd_);
 }
 
 Status SnapshotFile::ScanWal(const std::function<bool(const wal::WalRecord&)>& fn,
                              wal::WalScanResult* result, ReadProblems* problems) const {
-  return ScanWalReporting(listed_.path, wal_fd_, fn, result, problems);
+  return ScanWalReporting(listed_.path, wal_fd_, fn, result, problems, fs_);
 }
 
 ReadProblem UnsupportedProblem(const std::string& path, const Status& status) {
@@ -168,11 +168,12 @@ ReadProblem UnsupportedProblem(const std::string& path, const Status& status) {
 
 Status ScanWalReporting(const std::string& path, int fd,
                         const std::function<bool(const wal::WalRecord&)>& fn,
-                        wal::WalScanResult* result, ReadProblems* problems) {
+                        wal::WalScanResult* result, ReadProblems* problems, FileSystem* fs) {
   using Severity = ReadProblem::Severity;
   // The fd, when held, reaches the file even after kpid sealed and unlinked
   // it, which is the point of a snapshot.
-  const Status s = fd >= 0 ? wal::ScanWalFd(fd, path, fn, result) : wal::ScanWal(path, fn, result);
+  const Status s =
+      fd >= 0 ? wal::ScanWalFd(fd, path, fn, result, fs) : wal::ScanWal(path, fn, result, fs);
   if (s.code() == Status::Code::kUnsupported) {  // wal.md §2: reported, nothing of the file read
     problems->push_back(UnsupportedProblem(path, s));
     return Status::OK();

@@ -52,7 +52,8 @@ class SnapshotFile {
  public:
   enum class Kind { kSegment, kWal };
 
-  SnapshotFile(Kind kind, ListedFile listed, std::string data_dir);
+  // Reads through `layout`'s FileSystem.
+  SnapshotFile(Kind kind, ListedFile listed, const StoreLayout& layout);
   ~SnapshotFile();
   SnapshotFile(const SnapshotFile&) = delete;
   SnapshotFile& operator=(const SnapshotFile&) = delete;
@@ -78,6 +79,7 @@ class SnapshotFile {
   Kind kind_;
   ListedFile listed_;
   std::string data_dir_;
+  FileSystem* fs_;
   std::unique_ptr<SegmentReader> segment_;
   int wal_fd_ = -1;
 };
@@ -122,10 +124,12 @@ ReadProblem UnsupportedProblem(const std::string& path, const Status& status);
 // WAL unlinked by sealing is still read), and adds its problems (§6) to
 // `problems` as "<kind>: why" at their offsets: a torn tail as a warning
 // (expected while kpid appends), the rest and a newer version as damage.
-// Only I/O errors and NotFound fail the call.
+// Only I/O errors and NotFound fail the call. Reads through `fs` (nullptr:
+// FileSystem::Default()).
 Status ScanWalReporting(const std::string& path, int fd,
                         const std::function<bool(const wal::WalRecord&)>& fn,
-                        wal::WalScanResult* result, ReadProblems* problems);
+                        wal::WalScanResult* result, ReadProblems* problems,
+                        FileSystem* fs = nullptr);
 
 // The hours of [range.from, range.to) that have a segment directory or a
 // WAL in any of `layouts`, ascending, without duplicates.

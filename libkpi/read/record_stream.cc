@@ -7,14 +7,14 @@
 
 namespace kpi {
 
-std::vector<StoreLayout> LayoutsFor(const std::vector<std::string>& data_dirs) {
+std::vector<StoreLayout> LayoutsFor(const std::vector<std::string>& data_dirs, FileSystem* fs) {
   std::vector<StoreLayout> layouts;
-  for (const std::string& dir : data_dirs) layouts.emplace_back(dir);
+  for (const std::string& dir : data_dirs) layouts.emplace_back(dir, fs);
   return layouts;
 }
 
 RecordStream::RecordStream(StreamOptions options)
-    : options_(std::move(options)), layouts_(LayoutsFor(options_.data_dirs)) {}
+    : options_(std::move(options)), layouts_(LayoutsFor(options_.data_dirs, options_.fs)) {}
 
 RecordStream::~RecordStream() = default;
 

@@ -46,6 +46,7 @@ struct StreamOptions {
   TimeRange range;
   RecordFilter* filter = nullptr;         // not owned; null or empty: every record
   FieldProjection* projection = nullptr;  // not owned; null or empty: stored lines
+  FileSystem* fs = nullptr;               // not owned; null: FileSystem::Default()
 };
 
 class RecordStream {
@@ -94,7 +95,9 @@ class RecordStream {
   uint64_t returned_ = 0;
 };
 
-// StoreLayouts for the given data directories, in order.
-std::vector<StoreLayout> LayoutsFor(const std::vector<std::string>& data_dirs);
+// StoreLayouts for the given data directories, in order, reading through
+// `fs` (nullptr: FileSystem::Default()).
+std::vector<StoreLayout> LayoutsFor(const std::vector<std::string>& data_dirs,
+                                    FileSystem* fs = nullptr);
 
 }  // namespace kpi

@@ -92,9 +92,10 @@ bool SplitRecords(std::string_view data, RecordBounds bounds, std::vector<Record
 
 class SegmentReader::Impl {
  public:
-  Status Open(const std::string& path, const FileKey* listed);
+  Status Open(FileSystem* fs, const std::string& path, const FileKey* listed);
   Status ReadBlock(size_t i, std::vector<RecordView>* records);
 
+  FileSystem* fs_ = nullptr;
   std::string path_;
   int fd_ = -1;
   uint64_t file_size_ = 0;
@@ -135,17 +136,17 @@ class SegmentReader::Impl {
 
 Status SegmentReader::Impl::Read(uint64_t offset, size_t n, char* dst) {
   size_t got = 0;
-  KPI_RETURN_IF_ERROR(FileSystem::Default()->ReadAt(fd_, offset, n, dst, &got, path_));
+  KPI_RETURN_IF_ERROR(fs_->ReadAt(fd_, offset, n, dst, &got, path_));
   if (got < n) return Corrupt(AtOffset(offset + got, "file ends early (was it truncated?)"));
   bytes_read_ += n;
   return Status::OK();
 }
 
-Status SegmentReader::Impl::Open(const std::string& path, const FileKey* listed) {
+Status SegmentReader::Impl::Open(FileSystem* fs, const std::string& path, const FileKey* listed) {
+  fs_ = FileSystem::OrDefault(fs);
   path_ = path;
   if (listed != nullptr) listed_ = *listed;
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) return Status::FromErrno(errno, "open " + path);
+  KPI_RETURN_IF_ERROR(fs_->OpenForReading(path, &fd_));
   struct stat st;
   if (::fstat(fd_, &st) != 0) return Status::FromErrno(errno, "fstat " + path);
   file_size_ = static_cast<uint64_t>(st.st_size);
@@ -391,17 +392,18 @@ bool SegmentReader::Impl::ScanFrame(uint64_t offset, uint64_t* frame_size, std::
 SegmentReader::SegmentReader() : impl_(std::make_unique<Impl>()) {}
 SegmentReader::~SegmentReader() = default;
 
-Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReader>* reader) {
+Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReader>* reader,
+                           FileSystem* fs) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
-  KPI_RETURN_IF_ERROR(r->impl_->Open(path, nullptr));
+  KPI_RETURN_IF_ERROR(r->impl_->Open(fs, path, nullptr));
   *reader = std::move(r);
   return Status::OK();
 }
 
 Status SegmentReader::OpenListed(const std::string& path, const FileKey& key,
-                                 std::unique_ptr<SegmentReader>* reader) {
+                                 std::unique_ptr<SegmentReader>* reader, FileSystem* fs) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
-  KPI_RETURN_IF_ERROR(r->impl_->Open(path, &key));
+  KPI_RETURN_IF_ERROR(r->impl_->Open(fs, path, &key));
   *reader = std::move(r);
   return Status::OK();
 }

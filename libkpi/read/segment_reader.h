@@ -51,13 +51,15 @@ class SegmentReader {
   // Opens `path` as a lone file. Fails with NotFound if the file is gone,
   // Unsupported for a newer format; damage (even a file of which nothing is
   // readable) is not an error but what header_damaged(), index_damaged(),
-  // scan_problems() and ReadBlock say.
-  static Status Open(const std::string& path, std::unique_ptr<SegmentReader>* reader);
+  // scan_problems() and ReadBlock say. Reads go through `fs` (nullptr:
+  // FileSystem::Default()).
+  static Status Open(const std::string& path, std::unique_ptr<SegmentReader>* reader,
+                     FileSystem* fs = nullptr);
   // The same for a file listed in a store under `key` (segment.md §3, §4):
   // a header that disagrees with the key is damaged, and the key's hour
   // bounds the records when the header is damaged.
   static Status OpenListed(const std::string& path, const FileKey& key,
-                           std::unique_ptr<SegmentReader>* reader);
+                           std::unique_ptr<SegmentReader>* reader, FileSystem* fs = nullptr);
 
   const std::string& path() const;
   const segment::Header& header() const;

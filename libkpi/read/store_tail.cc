@@ -105,9 +105,10 @@ struct StoreTail::Followed {
   }
 };
 
-StoreTail::StoreTail(std::vector<std::string> data_dirs, TailCursor cursor, int64_t lookback_ms)
-    : cursor_(std::move(cursor)), lookback_ms_(lookback_ms) {
-  for (const std::string& dir : data_dirs) layouts_.emplace_back(dir);
+StoreTail::StoreTail(std::vector<std::string> data_dirs, TailCursor cursor, int64_t lookback_ms,
+                     FileSystem* fs)
+    : fs_(FileSystem::OrDefault(fs)), cursor_(std::move(cursor)), lookback_ms_(lookback_ms) {
+  for (const std::string& dir : data_dirs) layouts_.emplace_back(dir, fs_);
 }
 
 StoreTail::~StoreTail() = default;
@@ -134,9 +135,10 @@ Status StoreTail::ListSegments(int64_t from_ms, int64_t to_ms, FileMap* segments
 }
 
 Status StoreTail::Follow(const FileKey& key, const std::string& path, bool* opened) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  *opened = fd >= 0;
-  if (fd < 0) return errno == ENOENT ? Status::OK() : Status::FromErrno(errno, "open " + path);
+  int fd = -1;
+  const Status open = fs_->OpenForReading(path, &fd);
+  *opened = open.ok();
+  if (!open.ok()) return open.IsNotFound() ? Status::OK() : open;
   auto f = std::make_unique<Followed>();
   f->key = key;
   f->path = path;
@@ -150,7 +152,7 @@ Status StoreTail::ReadFollowedHeader(Followed* f, ReadProblems* problems, bool* 
   TailCursor::FileMark& mark = cursor_.files[f->key];
   wal::WalHeader header;
   uint64_t header_bytes = 0;
-  Status s = wal::ReadWalHeader(f->fd, f->path, &header, &header_bytes);
+  Status s = wal::ReadWalHeader(f->fd, f->path, &header, &header_bytes, fs_);
   *ready = header_bytes > 0;
   if (s.IsCorruption()) {
     // Frames are still read (wal.md §2); without an order a sealed rest
@@ -177,7 +179,7 @@ Status StoreTail::Drain(Followed* f, const Emit& emit, ReadProblems* problems) {
   wal::WalRecord record;
   std::string json;
   for (;;) {
-    Status s = wal::ReadWalRecordAt(f->fd, f->path, mark.offset, &record, &json);
+    Status s = wal::ReadWalRecordAt(f->fd, f->path, mark.offset, &record, &json, fs_);
     if (s.IsCorruption()) {
       struct stat st;
       const bool stuck =
@@ -202,7 +204,7 @@ Status StoreTail::ReadSegment(const std::string& path, const FileKey& key, uint6
                               uint64_t before_seq, std::vector<TailRecord>* out,
                               ReadProblems* problems) const {
   std::unique_ptr<SegmentReader> reader;
-  Status s = SegmentReader::Open(path, &reader);
+  Status s = SegmentReader::Open(path, &reader, fs_);
   if (s.IsCorruption()) {
     problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
     return Status::OK();
@@ -266,7 +268,7 @@ Status StoreTail::EmitCompactedInputs(const FileMap& compacted, const FileMap& w
     listed.insert(path);
     if (examined_.count(path)) continue;
     std::unique_ptr<SegmentReader> reader;
-    Status s = SegmentReader::Open(path, &reader);
+    Status s = SegmentReader::Open(path, &reader, fs_);
     if (s.IsNotFound()) continue;  // compacted again or purged since the listing
     if (s.IsCorruption()) {
       problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
@@ -301,11 +303,11 @@ Status StoreTail::EmitCompactedInputs(const FileMap& compacted, const FileMap& w
 Status StoreTail::RaiseFloorsToCompactedInputs(const FileMap& compacted,
                                               ReadProblems* problems) {
   // Poll looks no further back than this (its first `from`, see Poll).
-  const int64_t oldest_polled_hour = HourStart(NowMs() - lookback_ms_);
+  const int64_t oldest_polled_hour = HourStart(fs_->NowMs() - lookback_ms_);
   for (const auto& [compact_key, path] : compacted) {
     if (compact_key.hour_ms < oldest_polled_hour) continue;
     std::unique_ptr<SegmentReader> reader;
-    Status s = SegmentReader::Open(path, &reader);
+    Status s = SegmentReader::Open(path, &reader, fs_);
     if (s.IsNotFound()) continue;  // compacted again or purged since the listing
     if (s.IsCorruption()) {
       problems->push_back(ReadProblem::FromStatus(Severity::kDamage, path, -1, -1, s));
@@ -375,7 +377,7 @@ Status StoreTail::Start(size_t n, std::vector<TailRecord>* newest, ReadProblems*
   MergeArrivals(&top, newest);
   for (const TailRecord& r : *newest) cursor_.Printed(r.file.writer, r.seq);
   if (newest->size() > n) newest->erase(newest->begin(), newest->end() - static_cast<ptrdiff_t>(n));
-  cursor_.saved_ms = NowMs();
+  cursor_.saved_ms = fs_->NowMs();
   return Status::OK();
 }
 
@@ -384,7 +386,7 @@ Status StoreTail::Poll(const Emit& emit, ReadProblems* problems) {
   // poll began; floors rise only at the end (see tail_cursor.h).
   FileMap wals, segments, compacted;
   KPI_RETURN_IF_ERROR(ListWals(&wals));
-  const int64_t now = NowMs();
+  const int64_t now = fs_->NowMs();
   int64_t from = now - lookback_ms_;
   if (!polled_ && cursor_.saved_ms > 0) from = std::min(from, cursor_.saved_ms - lookback_ms_);
   KPI_RETURN_IF_ERROR(ListSegments(HourStart(from), now + kMsPerHour, &segments, &compacted));

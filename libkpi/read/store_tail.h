@@ -61,7 +61,9 @@ class StoreTail {
  public:
   using Emit = std::function<Status(const TailRecord&)>;
 
-  StoreTail(std::vector<std::string> data_dirs, TailCursor cursor, int64_t lookback_ms);
+  // Files and the clock through `fs` (not owned; null: FileSystem::Default()).
+  StoreTail(std::vector<std::string> data_dirs, TailCursor cursor, int64_t lookback_ms,
+            FileSystem* fs = nullptr);
   ~StoreTail();
 
   // Positions a fresh tail after everything in the store and returns the
@@ -106,6 +108,7 @@ class StoreTail {
   Status NewestOfWriter(std::vector<std::pair<FileKey, std::string>> segments, size_t n,
                         std::vector<TailRecord>* top, ReadProblems* problems);
 
+  FileSystem* const fs_;
   std::vector<StoreLayout> layouts_;
   TailCursor cursor_;
   int64_t lookback_ms_;

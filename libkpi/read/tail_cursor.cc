@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 
@@ -112,19 +111,17 @@ Status TailCursor::Parse(const std::string& text, const std::string& origin, Tai
   return Status::OK();
 }
 
-Status TailCursor::Load(const std::string& path, TailCursor* cursor, bool* found) {
+Status TailCursor::Load(const std::string& path, TailCursor* cursor, bool* found,
+                        FileSystem* fs) {
   *cursor = TailCursor();
-  *found = ::access(path.c_str(), F_OK) == 0;
-  if (!*found) return errno == ENOENT ? Status::OK() : Status::FromErrno(errno, "access " + path);
-  std::ifstream in(path);
-  if (!in) return Status::IOError(path + ": cannot read the cursor file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path, cursor);
+  std::string text;
+  KPI_RETURN_IF_ERROR(
+      ReadFileIfPresent(FileSystem::OrDefault(fs), path, kMaxFileBytes, &text, found));
+  return *found ? Parse(text, path, cursor) : Status::OK();
 }
 
-Status TailCursor::Save(const std::string& path) const {
-  return ReplaceFileContents(FileSystem::Default(), path, Serialize(), kPrivateFileMode);
+Status TailCursor::Save(const std::string& path, FileSystem* fs) const {
+  return ReplaceFileContents(FileSystem::OrDefault(fs), path, Serialize(), kPrivateFileMode);
 }
 
 }  // namespace kpi

@@ -34,6 +34,7 @@
 
 #include "libkpi/util/status.h"
 #include "libkpi/format/record_order.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/format/store_layout.h"
 
 namespace kpi {
@@ -64,9 +65,15 @@ struct TailCursor {
   // with a lower seq was seen before it) and forgets finished files below.
   void Done(const FileKey& key);
 
-  // Loads `path`; *found is false (and the cursor empty) if it does not exist.
-  static Status Load(const std::string& path, TailCursor* cursor, bool* found);
-  Status Save(const std::string& path) const;
+  // A cursor file beyond this is not one kpictl wrote.
+  static constexpr size_t kMaxFileBytes = 16 << 20;
+
+  // Loads `path` through `fs` (null: FileSystem::Default()); *found is
+  // false (and the cursor empty) if it does not exist.
+  static Status Load(const std::string& path, TailCursor* cursor, bool* found,
+                     FileSystem* fs = nullptr);
+  // Replaces `path` atomically (atomic_file.h), mode 0600.
+  Status Save(const std::string& path, FileSystem* fs = nullptr) const;
   std::string Serialize() const;
   static Status Parse(const std::string& text, const std::string& origin, TailCursor* cursor);
 };

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 
@@ -75,21 +74,16 @@ Status ShipState::Parse(const std::string& text, const std::string& origin, Ship
   return Status::OK();
 }
 
-Status ShipState::Load(const std::string& path, ShipState* state, bool* found) {
+Status ShipState::Load(const std::string& path, ShipState* state, bool* found, FileSystem* fs) {
   *state = ShipState();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *found = false;
-    if (errno == ENOENT) return Status::OK();
-    return Status::FromErrno(errno, "open " + path);
-  }
-  *found = true;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return Parse(text, path, state);
+  std::string text;
+  KPI_RETURN_IF_ERROR(
+      ReadFileIfPresent(FileSystem::OrDefault(fs), path, kMaxFileBytes, &text, found));
+  return *found ? Parse(text, path, state) : Status::OK();
 }
 
-Status ShipState::Save(const std::string& path) const {
-  return ReplaceFileContents(FileSystem::Default(), path, Serialize(), kPrivateFileMode);
+Status ShipState::Save(const std::string& path, FileSystem* fs) const {
+  return ReplaceFileContents(FileSystem::OrDefault(fs), path, Serialize(), kPrivateFileMode);
 }
 
 }  // namespace kpi

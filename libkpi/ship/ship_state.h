@@ -25,6 +25,7 @@
 #include <map>
 #include <string>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/status.h"
 
 namespace kpi {
@@ -40,9 +41,15 @@ struct ShipState {
   std::string target;
   std::map<int64_t, ShippedHour> hours;
 
-  // Loads `path`; *found is false (and the state empty) if it does not exist.
-  static Status Load(const std::string& path, ShipState* state, bool* found);
-  Status Save(const std::string& path) const;
+  // A state file beyond this is not one kpictl wrote.
+  static constexpr size_t kMaxFileBytes = 64 << 20;
+
+  // Loads `path` through `fs` (null: FileSystem::Default()); *found is
+  // false (and the state empty) if it does not exist.
+  static Status Load(const std::string& path, ShipState* state, bool* found,
+                     FileSystem* fs = nullptr);
+  // Replaces `path` atomically (atomic_file.h), mode 0600.
+  Status Save(const std::string& path, FileSystem* fs = nullptr) const;
   std::string Serialize() const;
   static Status Parse(const std::string& text, const std::string& origin, ShipState* state);
 };

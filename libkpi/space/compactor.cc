@@ -2,8 +2,6 @@
 
 #include <zstd.h>
 
-#include <boost/filesystem.hpp>
-
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -20,8 +18,6 @@
 namespace kpi {
 namespace {
 
-namespace fs = boost::filesystem;
-
 std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 // ----------------------------------------------------------- roll-forward
@@ -32,12 +28,12 @@ struct HourDirNames {
   std::vector<std::string> compacted;    // the "compact-*" among them
   std::vector<std::string> compact_temps;  // ".compact-*.kpi.zst.tmp"
 
-  Status Read(const std::string& dir, int64_t hour_ms) {
-    boost::system::error_code ec;
-    fs::directory_iterator it(dir, ec), end;
-    if (ec == boost::system::errc::no_such_file_or_directory) return Status::OK();
-    for (; !ec && it != end; it.increment(ec)) {
-      const std::string name = it->path().filename().string();
+  Status Read(FileSystem* fs, const std::string& dir, int64_t hour_ms) {
+    std::vector<std::string> names;
+    const Status listed = fs->GetChildren(dir, &names);
+    if (listed.IsNotFound()) return Status::OK();
+    KPI_RETURN_IF_ERROR(listed);
+    for (const std::string& name : names) {
       if (std::string_view(name).starts_with(".compact-") && std::string_view(name).ends_with(".kpi.zst.tmp")) {
         compact_temps.push_back(name);
         continue;
@@ -47,25 +43,25 @@ struct HourDirNames {
       segments.insert(name);
       if (key->writer == kCompactWriterId) compacted.push_back(name);
     }
-    if (ec) return Status::IOError(dir + ": cannot list: " + ec.message());
     return Status::OK();
   }
 };
 
 // Unlinks `name` in `dir`; a file already gone counts as removed.
-Status RemoveInDir(const std::string& dir, const std::string& name, uint64_t* removed) {
-  Status s = FileSystem::Default()->RemoveFile(dir + "/" + name);
+Status RemoveInDir(FileSystem* fs, const std::string& dir, const std::string& name,
+                   uint64_t* removed) {
+  Status s = fs->RemoveFile(dir + "/" + name);
   if (!s.ok() && !s.IsNotFound()) return s;
   ++*removed;
   return Status::OK();
 }
 
 // The inputs a sound compacted segment supersedes that still exist.
-Status SupersededLeftovers(const std::string& dir, const HourDirNames& names,
+Status SupersededLeftovers(FileSystem* fs, const std::string& dir, const HourDirNames& names,
                            std::vector<std::string>* leftovers) {
   for (const std::string& compacted : names.compacted) {
     std::unique_ptr<SegmentReader> reader;
-    Status s = SegmentReader::Open(dir + "/" + compacted, &reader);
+    Status s = SegmentReader::Open(dir + "/" + compacted, &reader, fs);
     if (s.IsNotFound()) continue;
     // A damaged compacted segment may not hold what its inputs hold: keep
     // the inputs (readers skip them only per a sound header; verify reports).
@@ -80,21 +76,22 @@ Status SupersededLeftovers(const std::string& dir, const HourDirNames& names,
 }
 
 Status RollForwardHour(const StoreLayout& layout, int64_t hour_ms, RollForwardResult* result) {
+  FileSystem* fs = layout.fs();
   const std::string dir = layout.HourDir(hour_ms);
   HourDirNames names;
-  KPI_RETURN_IF_ERROR(names.Read(dir, hour_ms));
+  KPI_RETURN_IF_ERROR(names.Read(fs, dir, hour_ms));
   std::vector<std::string> leftovers;
   if (!names.compacted.empty() && names.segments.size() > 1) {
-    KPI_RETURN_IF_ERROR(SupersededLeftovers(dir, names, &leftovers));
+    KPI_RETURN_IF_ERROR(SupersededLeftovers(fs, dir, names, &leftovers));
   }
   for (const std::string& name : leftovers) {
-    KPI_RETURN_IF_ERROR(RemoveInDir(dir, name, &result->inputs_removed));
+    KPI_RETURN_IF_ERROR(RemoveInDir(fs, dir, name, &result->inputs_removed));
   }
   for (const std::string& name : names.compact_temps) {
-    KPI_RETURN_IF_ERROR(RemoveInDir(dir, name, &result->temps_removed));
+    KPI_RETURN_IF_ERROR(RemoveInDir(fs, dir, name, &result->temps_removed));
   }
   if (leftovers.empty() && names.compact_temps.empty()) return Status::OK();
-  return FileSystem::Default()->SyncDir(dir);
+  return fs->SyncDir(dir);
 }
 
 // ------------------------------------------------------------- the merge
@@ -194,15 +191,15 @@ std::vector<std::string> SupersededNames(const HourInputs& inputs) {
   return names;
 }
 
-Status UnlinkInputs(const HourInputs& inputs, const std::string& dir, bool sync) {
+Status UnlinkInputs(FileSystem* fs, const HourInputs& inputs, const std::string& dir, bool sync) {
   bool first = true;
   uint64_t removed = 0;
   for (const SnapshotFile* f : inputs.segments) {
-    KPI_RETURN_IF_ERROR(RemoveInDir(dir, BaseName(f->path()), &removed));
+    KPI_RETURN_IF_ERROR(RemoveInDir(fs, dir, BaseName(f->path()), &removed));
     if (first) CrashPoint("compact.unlinked_one");
     first = false;
   }
-  return sync ? FileSystem::Default()->SyncDir(dir) : Status::OK();
+  return sync ? fs->SyncDir(dir) : Status::OK();
 }
 
 // Compacts one hour of one data dir. *done is false when the hour was left
@@ -238,7 +235,8 @@ Status CompactHour(const StoreLayout& layout, int64_t hour_ms, const CompactOpti
     sources.push_back(MergeSource::For(*f, TimeRange::All(), &problems, &stats));
   }
   SegmentWriter writer(out->output, header,
-                       SegmentWriterOptions{options.block_bytes, options.zstd_level, options.sync});
+                       SegmentWriterOptions{options.block_bytes, options.zstd_level, options.sync,
+                                            layout.fs()});
   Status s = writer.Open();
   if (s.ok()) s = MergeInto(sources, &writer, problems, &out->duplicates);
   if (s.IsCorruption()) {  // a block failed: the writer's temp file goes with it
@@ -250,7 +248,7 @@ Status CompactHour(const StoreLayout& layout, int64_t hour_ms, const CompactOpti
   CrashPoint("compact.published");
   out->records = writer.records_written();
   out->bytes_after = writer.bytes_written();
-  KPI_RETURN_IF_ERROR(UnlinkInputs(inputs, layout.HourDir(hour_ms), options.sync));
+  KPI_RETURN_IF_ERROR(UnlinkInputs(layout.fs(), inputs, layout.HourDir(hour_ms), options.sync));
   *done = true;
   return Status::OK();
 }
@@ -265,8 +263,9 @@ Status FinishInterruptedCompactions(const StoreLayout& layout, const TimeRange& 
   return Status::OK();
 }
 
-Status RollForwardCompactions(const std::string& data_dir, RollForwardResult* result) {
-  const std::vector<StoreLayout> layouts{StoreLayout(data_dir)};
+Status RollForwardCompactions(const std::string& data_dir, RollForwardResult* result,
+                              FileSystem* fs) {
+  const std::vector<StoreLayout> layouts{StoreLayout(data_dir, fs)};
   std::unique_ptr<MaintenanceLock> lock;
   Status s = MaintenanceLock::Acquire(layouts, MaintenanceLock::IfDiskFull::kFail, &lock);
   if (s.IsBusy()) return Status::OK();
@@ -285,7 +284,7 @@ Status Compactor::Run(CompactResult* result,
                                    std::to_string(ZSTD_maxCLevel()));
   }
   std::vector<StoreLayout> layouts;
-  for (const std::string& dir : options_.data_dirs) layouts.emplace_back(dir);
+  for (const std::string& dir : options_.data_dirs) layouts.emplace_back(dir, options_.fs);
   KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
   std::unique_ptr<MaintenanceLock> lock;
   KPI_RETURN_IF_ERROR(MaintenanceLock::Acquire(layouts, MaintenanceLock::IfDiskFull::kFail, &lock));

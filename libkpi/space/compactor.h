@@ -68,6 +68,7 @@ struct CompactOptions {
   int zstd_level = kDefaultCompactZstdLevel;
   size_t block_bytes = kCompactBlockBytes;
   bool sync = true;  // fsync output and directories (tests may skip)
+  FileSystem* fs = nullptr;  // not owned; null: FileSystem::Default()
 };
 
 // One hour that was compacted.
@@ -124,6 +125,7 @@ Status FinishInterruptedCompactions(const StoreLayout& layout, const TimeRange& 
 // For kpid at start: takes the maintenance lock and rolls the whole data dir
 // forward. Returns OK without doing anything when a kpictl compact or purge
 // holds the lock (that run rolls forward itself).
-Status RollForwardCompactions(const std::string& data_dir, RollForwardResult* result);
+Status RollForwardCompactions(const std::string& data_dir, RollForwardResult* result,
+                              FileSystem* fs = nullptr);
 
 }  // namespace kpi

@@ -46,16 +46,16 @@ class MaintenanceLock {
   static std::string LockPath(const StoreLayout& layout);  // <data-dir>/locks/compact.lock
 
   // False when IfDiskFull::kProceedUnlocked went ahead without a lock file.
-  bool held() const { return fds_.size() == expected_; }
+  bool held() const { return locks_.size() == expected_; }
 
  private:
   MaintenanceLock() = default;
-  std::vector<int> fds_;
+  std::vector<std::unique_ptr<FileLock>> locks_;
   size_t expected_ = 0;
 };
 
 // Whether a live process holds <data-dir>/writers/<writer>/lock: a
-// non-blocking flock attempt that is released at once. A missing lock file
+// non-blocking flock attempt that is released at once (FileSystem::IsLocked). A missing lock file
 // means no. IOError only when the file exists but cannot be opened.
 Status WriterLockHeld(const StoreLayout& layout, const std::string& writer, bool* held);
 

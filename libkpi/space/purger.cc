@@ -94,7 +94,7 @@ Status ReadSpace(const std::vector<StoreLayout>& layouts, std::vector<FileSystem
                  std::vector<size_t>* space_of_dir) {
   for (const StoreLayout& layout : layouts) {
     DiskSpace space;
-    KPI_RETURN_IF_ERROR(FileSystem::Default()->GetDiskSpace(layout.data_dir(), &space));
+    KPI_RETURN_IF_ERROR(layout.fs()->GetDiskSpace(layout.data_dir(), &space));
     auto same = std::find_if(spaces->begin(), spaces->end(),
                              [&](const FileSystemSpace& s) { return s.device == space.device; });
     space_of_dir->push_back(static_cast<size_t>(same - spaces->begin()));
@@ -223,7 +223,7 @@ Status CheckWritersStopped(const std::vector<StoreLayout>& layouts,
 // removal changed and that still stands: one fsync per directory.
 class DirectoryTidier {
  public:
-  explicit DirectoryTidier(bool sync) : sync_(sync) {}
+  DirectoryTidier(FileSystem* fs, bool sync) : fs_(fs), sync_(sync) {}
 
   void Changed(const std::string& dir) { changed_.insert(dir); }
   // Tries to remove the hour dir; a dir that is not empty (a kpid seal in
@@ -232,13 +232,14 @@ class DirectoryTidier {
   Status Finish(const std::string& segments_root);
 
  private:
+  FileSystem* fs_;
   bool sync_;
   std::set<std::string> changed_;
   std::set<std::string> emptied_parents_;
 };
 
 void DirectoryTidier::RemoveIfEmpty(const std::string& dir, const std::string& stop_at) {
-  if (dir == stop_at || ::rmdir(dir.c_str()) != 0) {
+  if (dir == stop_at || !fs_->RemoveDir(dir).ok()) {
     changed_.insert(dir);
     return;
   }
@@ -256,16 +257,16 @@ Status DirectoryTidier::Finish(const std::string& segments_root) {
   for (const std::string& dir : emptied_parents_) changed_.insert(dir);
   if (!sync_) return Status::OK();
   for (const std::string& dir : changed_) {
-    Status s = FileSystem::Default()->SyncDir(dir);
+    Status s = fs_->SyncDir(dir);
     // A directory a racing purge removed needs no sync; fsync needs no space.
     if (!s.ok() && !s.IsNotFound() && !s.IsNoSpace()) return s;
   }
   return Status::OK();
 }
 
-Status RemoveListed(const std::vector<ListedFile>& files, uint64_t* count) {
+Status RemoveListed(FileSystem* fs, const std::vector<ListedFile>& files, uint64_t* count) {
   for (const ListedFile& f : files) {
-    Status s = FileSystem::Default()->RemoveFile(f.path);
+    Status s = fs->RemoveFile(f.path);
     if (!s.ok() && !s.IsNotFound()) return s;
     ++*count;
   }
@@ -275,12 +276,13 @@ Status RemoveListed(const std::vector<ListedFile>& files, uint64_t* count) {
 Status Execute(const std::vector<StoreLayout>& layouts, std::vector<Candidate>& candidates,
                bool sync, PurgeResult* result,
                const std::function<void(const PurgeUnit&)>& on_unit) {
-  std::vector<DirectoryTidier> tidiers(layouts.size(), DirectoryTidier(sync));
+  std::vector<DirectoryTidier> tidiers;
+  for (const StoreLayout& layout : layouts) tidiers.emplace_back(layout.fs(), sync);
   for (Candidate& c : candidates) {
     if (!c.chosen) continue;
     const StoreLayout& layout = layouts[c.dir];
-    KPI_RETURN_IF_ERROR(RemoveListed(c.unit.segments, &result->segments_removed));
-    KPI_RETURN_IF_ERROR(RemoveListed(c.unit.wals, &result->wals_removed));
+    KPI_RETURN_IF_ERROR(RemoveListed(layout.fs(), c.unit.segments, &result->segments_removed));
+    KPI_RETURN_IF_ERROR(RemoveListed(layout.fs(), c.unit.wals, &result->wals_removed));
     if (!c.unit.wals.empty()) tidiers[c.dir].Changed(layout.WalDir());
     if (!c.unit.segments.empty()) {
       tidiers[c.dir].RemoveIfEmpty(layout.HourDir(c.unit.hour_ms), layout.SegmentsRoot());
@@ -332,14 +334,15 @@ Status ValidateOptions(const PurgeOptions& o) {
 }  // namespace
 
 Purger::Purger(PurgeOptions options) : options_(std::move(options)) {
-  if (options_.now_ms == 0) options_.now_ms = NowMs();
+  options_.fs = FileSystem::OrDefault(options_.fs);
+  if (options_.now_ms == 0) options_.now_ms = options_.fs->NowMs();
 }
 
 Status Purger::Run(PurgeResult* result, const std::function<void(const PurgeUnit&)>& on_unit) {
   *result = PurgeResult();
   KPI_RETURN_IF_ERROR(ValidateOptions(options_));
   std::vector<StoreLayout> layouts;
-  for (const std::string& dir : options_.data_dirs) layouts.emplace_back(dir);
+  for (const std::string& dir : options_.data_dirs) layouts.emplace_back(dir, options_.fs);
   KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
   std::unique_ptr<MaintenanceLock> lock;
   KPI_RETURN_IF_ERROR(MaintenanceLock::Acquire(

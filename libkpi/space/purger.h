@@ -56,7 +56,8 @@ struct PurgeOptions {
   // whose listing shows a compacted segment beside others. Leftover
   // ".compact-*.tmp" files are left to the next `kpictl compact`.
   bool roll_forward = true;
-  int64_t now_ms = 0;     // 0: the wall clock
+  int64_t now_ms = 0;     // 0: fs's clock
+  FileSystem* fs = nullptr;  // not owned; null: FileSystem::Default()
 
   bool AnyLimit() const {
     return before_ms || range || max_bytes || keep_free_bytes || keep_free_percent;

@@ -52,6 +52,7 @@ Status RetentionPolicy::Apply(int64_t now_ms) {
   if (options_.min_free_bytes > 0) purge.keep_free_bytes = options_.min_free_bytes;
   if (!purge.AnyLimit()) return Status::OK();
   purge.now_ms = now_ms;
+  purge.fs = options_.fs;
   stats_.runs.fetch_add(1, std::memory_order_relaxed);
   PurgeResult result;
   Status s = Purger(purge).Run(&result, [this](const PurgeUnit& unit) {
@@ -116,7 +117,7 @@ bool RetentionService::SpaceShort() const {
   const uint64_t floor = policy_.options().min_free_bytes;
   if (floor == 0) return false;
   DiskSpace space;
-  if (!FileSystem::Default()->GetDiskSpace(policy_.options().data_dir, &space).ok()) return false;
+  if (!Fs()->GetDiskSpace(policy_.options().data_dir, &space).ok()) return false;
   return space.free_bytes < floor;
 }
 
@@ -134,7 +135,7 @@ void RetentionService::Loop() {
                      (since >= kMinPassGapMs && (nudged || SpaceShort()));
     if (due) {
       last_pass = SteadyMs();
-      Status s = policy_.Apply(NowMs());
+      Status s = policy_.Apply(Fs()->NowMs());
       if (!s.ok() && !s.IsBusy()) LogWarn("retention: " + s.ToString());
     }
     lock.lock();

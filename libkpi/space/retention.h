@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/status.h"
 
 namespace kpi {
@@ -43,10 +44,11 @@ struct RetentionOptions {
   uint64_t max_bytes = 0;       // 0: no size cap
   uint64_t min_free_bytes = 0;  // 0: no free-space goal
   int64_t interval_ms = 60 * 1000;
+  // Files, free space and the clock (not owned; null: FileSystem::Default()).
+  FileSystem* fs = nullptr;
 
   bool enabled() const { return max_age_ms > 0 || max_bytes > 0 || min_free_bytes > 0; }
 };
-
 
 struct RetentionStats {
   std::atomic<uint64_t> runs{0};
@@ -97,6 +99,7 @@ class RetentionService {
  private:
   void Loop();
   bool SpaceShort() const;
+  FileSystem* Fs() const { return FileSystem::OrDefault(policy_.options().fs); }
 
   RetentionPolicy policy_;
   std::mutex mu_;

@@ -1,7 +1,7 @@
 // Shared secrets (forwarder and read-API tokens): loading them from files and
 // comparing them without leaking their contents through timing.
 //
-// Thread-safety: pure functions.
+// Thread-safety: plain functions with no shared state.
 #pragma once
 
 #include <string>

@@ -373,7 +373,7 @@ void Committer::Impl::Finish(const Group& group) {
 Status Committer::Impl::OpenWal(int64_t hour_ms, OpenWalFile** file) {
   auto it = open_wals_.find(hour_ms);
   if (it != open_wals_.end()) {
-    it->second.written_ms = NowMs();
+    it->second.written_ms = layout_.fs()->NowMs();
     *file = &it->second;
     return Status::OK();
   }
@@ -398,7 +398,7 @@ Status Committer::Impl::OpenWal(int64_t hour_ms, OpenWalFile** file) {
   if (options_.sync == SyncMode::kAlways) {
     created->set_prefill(kAlwaysPrefillBytes, options_.wal_max_bytes);
   }
-  const int64_t now = NowMs();
+  const int64_t now = layout_.fs()->NowMs();
   *file = &open_wals_.emplace(hour_ms, OpenWalFile{std::move(created), std::move(order), 0, now, now})
                .first->second;
   stats_.open_wals.store(open_wals_.size(), std::memory_order_relaxed);
@@ -423,7 +423,7 @@ void Committer::Impl::CloseWal(int64_t hour_ms, WalEnd why) {
 }
 
 void Committer::Impl::CloseFinishedWals(int64_t cutoff_hour_ms, bool force) {
-  const int64_t now = NowMs();
+  const int64_t now = layout_.fs()->NowMs();
   for (auto it = open_wals_.begin(); it != open_wals_.end() && it->first <= cutoff_hour_ms;) {
     const OpenWalFile& w = (it++)->second;  // CloseWal erases the entry
     if (force || now - w.written_ms >= kIdleBeforeSealMs ||

@@ -83,6 +83,7 @@
 #include "libkpi/format/record.h"
 #include "libkpi/format/record_order.h"
 #include "libkpi/format/segment_format.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/status.h"
 #include "libkpi/write/committer_stats.h"
 #include "libkpi/write/sync_mode.h"
@@ -103,6 +104,9 @@ struct CommitterOptions {
   // Each WAL owns 2^wal_order_bits record seqs, handed out in a keyed random
   // order (format/record_order.h); a WAL is rotated before they run out.
   int wal_order_bits = RecordOrder::kDefaultBits;
+  // Every file, lock, free-space query and clock reading goes through this
+  // (not owned; null: FileSystem::Default()).
+  FileSystem* fs = nullptr;
 };
 
 struct PendingRecord {

@@ -95,9 +95,9 @@ class Committer::Impl {
 
   explicit Impl(CommitterOptions options)
       : options_(std::move(options)),
-        layout_(options_.data_dir),
+        layout_(options_.data_dir, options_.fs),
         syncer_(options_.sync, options_.commit_window_us, &stats_),
-        free_space_(options_.data_dir, options_.min_free_bytes) {}
+        free_space_(options_.data_dir, options_.min_free_bytes, layout_.fs()) {}
 
   Status Open() EXCLUDES(mu_, seal_mu_);
   void Close() EXCLUDES(mu_);

@@ -25,7 +25,8 @@ void Committer::Impl::SealLoop() {
     if (stop_seal_) break;
     seal_wanted_ = false;
     mu_.Unlock();
-    static_cast<void>(SealFinishedHours(NowMs(), /*force=*/false));  // failures are logged
+    // Failures are logged.
+    static_cast<void>(SealFinishedHours(layout_.fs()->NowMs(), /*force=*/false));
     mu_.Lock();
   }
 }
@@ -63,7 +64,7 @@ void Committer::Impl::CutTornTails() {
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < wals.size();) {
-      statuses[i] = CutTornTail(wals[i].path, &results[i]);
+      statuses[i] = CutTornTail(layout_, wals[i].path, &results[i]);
     }
   };
   std::thread helper(work);

@@ -33,20 +33,19 @@ struct RecordPointer {
 };
 
 Status RemoveWal(const StoreLayout& layout, const std::string& wal_path) {
-  FileSystem* fs = FileSystem::Default();
-  KPI_RETURN_IF_ERROR(fs->RemoveFile(wal_path));
-  return fs->SyncDir(layout.WalDir());
+  KPI_RETURN_IF_ERROR(layout.fs()->RemoveFile(wal_path));
+  return layout.fs()->SyncDir(layout.WalDir());
 }
 
-uint64_t FileSize(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
+uint64_t FileSize(FileSystem* fs, const std::string& path) {
+  uint64_t size = 0;
+  return fs->GetFileSize(path, &size).ok() ? size : UINT64_MAX;
 }
 
 // A published segment with every record of the WAL: the WAL's work is done.
-bool SegmentHolds(const std::string& segment_path, uint64_t records) {
+bool SegmentHolds(FileSystem* fs, const std::string& segment_path, uint64_t records) {
   std::unique_ptr<SegmentReader> reader;
-  if (!SegmentReader::Open(segment_path, &reader).ok()) return false;
+  if (!SegmentReader::Open(segment_path, &reader, fs).ok()) return false;
   return !reader->index_damaged() && reader->record_count() == records;
 }
 
@@ -60,7 +59,7 @@ bool CompactedAway(const StoreLayout& layout, const FileKey& key) {
   for (const ListedFile& f : segments) {
     if (f.key.writer != kCompactWriterId) continue;
     std::unique_ptr<SegmentReader> reader;
-    if (!SegmentReader::OpenListed(f.path, f.key, &reader).ok()) continue;
+    if (!SegmentReader::OpenListed(f.path, f.key, &reader, layout.fs()).ok()) continue;
     const auto& superseded = reader->header().superseded;
     if (std::find(superseded.begin(), superseded.end(), name) != superseded.end()) return true;
   }
@@ -69,10 +68,10 @@ bool CompactedAway(const StoreLayout& layout, const FileKey& key) {
 
 // Reads the valid prefix, calling `fn` per record, and cuts a torn tail off
 // the file, so that the WAL left behind holds only whole frames.
-Status ScanAndCut(const std::string& wal_path, const std::function<bool(const wal::WalRecord&)>& fn,
-                  SealResult* result) {
+Status ScanAndCut(FileSystem* fs, const std::string& wal_path,
+                  const std::function<bool(const wal::WalRecord&)>& fn, SealResult* result) {
   wal::WalScanResult scan;
-  KPI_RETURN_IF_ERROR(wal::ScanWal(wal_path, fn, &scan));
+  KPI_RETURN_IF_ERROR(wal::ScanWal(wal_path, fn, &scan, fs));
   auto name_key = StoreLayout::ParseWalFileName(wal_path.substr(wal_path.rfind('/') + 1));
   if (!name_key || *name_key != scan.key) {
     return Status::Corruption(wal_path + ": header names writer " + scan.key.writer + " seq " +
@@ -84,17 +83,17 @@ Status ScanAndCut(const std::string& wal_path, const std::function<bool(const wa
     result->torn_bytes = scan.file_bytes - scan.valid_bytes;
     result->tail_problem = scan.tail_problem;
     result->zero_tail = scan.zero_tail;
-    KPI_RETURN_IF_ERROR(FileSystem::Default()->TruncateFile(wal_path, scan.valid_bytes));
+    KPI_RETURN_IF_ERROR(fs->TruncateFile(wal_path, scan.valid_bytes));
   }
   return Status::OK();
 }
 
 // Reads the valid prefix into `pointers` and cuts a torn tail off the file,
 // so that the WAL left behind by a failed seal is clean.
-Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* pointers,
-                      SealResult* result) {
+Status CollectRecords(FileSystem* fs, const std::string& wal_path,
+                      std::vector<RecordPointer>* pointers, SealResult* result) {
   return ScanAndCut(
-      wal_path,
+      fs, wal_path,
       [pointers](const wal::WalRecord& r) {
         pointers->push_back(RecordPointer{r.timestamp_ms, r.seq, r.offset,
                                           static_cast<uint32_t>(r.json.size())});
@@ -110,8 +109,9 @@ Status CollectRecords(const std::string& wal_path, std::vector<RecordPointer>* p
 // kernel. Memory: one run (at least one frame).
 class SortedReadBack {
  public:
-  SortedReadBack(int fd, const std::string& path, const std::vector<RecordPointer>& pointers)
-      : fd_(fd), path_(path), pointers_(pointers) {}
+  SortedReadBack(FileSystem* fs, int fd, const std::string& path,
+                 const std::vector<RecordPointer>& pointers)
+      : fs_(fs), fd_(fd), path_(path), pointers_(pointers) {}
 
   Status Read(size_t i, wal::WalRecord* record) {
     const RecordPointer& p = pointers_[i];
@@ -134,7 +134,7 @@ class SortedReadBack {
     buf_.resize(end - start_);
     size_t got = 0;
     KPI_RETURN_IF_ERROR(
-        FileSystem::Default()->ReadAt(fd_, start_, buf_.size(), buf_.data(), &got, path_));
+        fs_->ReadAt(fd_, start_, buf_.size(), buf_.data(), &got, path_));
     if (got < buf_.size()) {
       return Status::Corruption(path_ + ": offset " + std::to_string(start_ + got) +
                                 ": the file ended during a seal");
@@ -142,6 +142,7 @@ class SortedReadBack {
     return Status::OK();
   }
 
+  FileSystem* const fs_;
   const int fd_;
   const std::string& path_;
   const std::vector<RecordPointer>& pointers_;
@@ -149,11 +150,11 @@ class SortedReadBack {
   std::string buf_;
 };
 
-Status WriteSegment(const std::string& wal_path, const std::string& segment_path,
+Status WriteSegment(FileSystem* fs, const std::string& wal_path, const std::string& segment_path,
                     const FileKey& key, const SealOptions& options,
                     const std::vector<RecordPointer>& pointers) {
-  const int fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open " + wal_path);
+  int fd;
+  KPI_RETURN_IF_ERROR(fs->OpenForReading(wal_path, &fd));
   segment::Header header;
   header.hour_ms = key.hour_ms;
   header.seq = key.seq;
@@ -161,11 +162,12 @@ Status WriteSegment(const std::string& wal_path, const std::string& segment_path
   SegmentWriterOptions writer_options;
   writer_options.zstd_level = options.zstd_level;
   writer_options.block_bytes = options.block_bytes;
+  writer_options.fs = fs;
   SegmentWriter writer(segment_path, header, writer_options);
   Status s = writer.Open();
   RecordId id{key.writer, 0};
   wal::WalRecord record;
-  SortedReadBack read_back(fd, wal_path, pointers);
+  SortedReadBack read_back(fs, fd, wal_path, pointers);
   for (size_t i = 0; s.ok() && i < pointers.size(); ++i) {
     s = read_back.Read(i, &record);
     id.seq = record.seq;
@@ -182,32 +184,33 @@ Status SealWal(const StoreLayout& layout, const std::string& wal_path, const Sea
                SealResult* result) {
   *result = SealResult();
   std::vector<RecordPointer> pointers;
-  Status s = CollectRecords(wal_path, &pointers, result);
+  FileSystem* fs = layout.fs();
+  Status s = CollectRecords(fs, wal_path, &pointers, result);
   if (!s.ok()) {
     // WalWriter::Create syncs the header before any frame is appended.
-    if (s.IsCorruption() && FileSize(wal_path) < wal::kHeaderSize) return RemoveWal(layout, wal_path);
+    if (s.IsCorruption() && FileSize(fs, wal_path) < wal::kHeaderSize) return RemoveWal(layout, wal_path);
     return s;
   }
   if (pointers.empty()) return RemoveWal(layout, wal_path);
   const std::string segment_path = layout.SegmentPath(result->key);
   result->segment_path = segment_path;
-  if ((FileSize(segment_path) != UINT64_MAX && SegmentHolds(segment_path, pointers.size())) ||
+  if ((FileSize(fs, segment_path) != UINT64_MAX && SegmentHolds(fs, segment_path, pointers.size())) ||
       CompactedAway(layout, result->key)) {
     result->already_sealed = true;
     return RemoveWal(layout, wal_path);
   }
   // A crash while writing may have left the temporary file; start afresh.
   const std::string temp = StoreLayout::TempPathFor(segment_path);
-  if (FileSize(temp) != UINT64_MAX) KPI_RETURN_IF_ERROR(FileSystem::Default()->RemoveFile(temp));
+  if (FileSize(fs, temp) != UINT64_MAX) KPI_RETURN_IF_ERROR(fs->RemoveFile(temp));
   std::sort(pointers.begin(), pointers.end());
-  KPI_RETURN_IF_ERROR(WriteSegment(wal_path, segment_path, result->key, options, pointers));
+  KPI_RETURN_IF_ERROR(WriteSegment(fs, wal_path, segment_path, result->key, options, pointers));
   CrashPoint("seal.published");
   return RemoveWal(layout, wal_path);
 }
 
-Status CutTornTail(const std::string& wal_path, SealResult* result) {
+Status CutTornTail(const StoreLayout& layout, const std::string& wal_path, SealResult* result) {
   *result = SealResult();
-  return ScanAndCut(wal_path, [](const wal::WalRecord&) { return true; }, result);
+  return ScanAndCut(layout.fs(), wal_path, [](const wal::WalRecord&) { return true; }, result);
 }
 
 }  // namespace kpi

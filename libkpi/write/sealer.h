@@ -21,6 +21,8 @@
 // The caller guarantees that nobody appends to the WAL meanwhile (kpid's
 // committer seals only files no commit-group leader holds open).
 //
+// Every file is read and written through `layout`'s FileSystem.
+//
 // Thread-safety: SealWal may run concurrently for distinct WALs.
 #pragma once
 
@@ -55,6 +57,6 @@ Status SealWal(const StoreLayout& layout, const std::string& wal_path, const Sea
 // `wal_path` (wal.md §4) so that it holds only whole frames, without sealing
 // it. Fills result's key, records, torn_bytes, tail_problem and zero_tail.
 // Reads the whole file once (from the page cache after a kill -9).
-Status CutTornTail(const std::string& wal_path, SealResult* result);
+Status CutTornTail(const StoreLayout& layout, const std::string& wal_path, SealResult* result);
 
 }  // namespace kpi

@@ -1,7 +1,5 @@
 #include "libkpi/write/segment_writer.h"
 
-#include <boost/filesystem.hpp>
-
 #include "libkpi/util/crc32c.h"
 #include "libkpi/env/atomic_file.h"
 #include "libkpi/env/file_system.h"
@@ -34,12 +32,13 @@ class SegmentWriter::Impl {
       : final_path_(std::move(final_path)),
         temp_path_(StoreLayout::TempPathFor(final_path_)),
         header_(std::move(header)),
-        options_(options) {}
+        options_(options),
+        fs_(FileSystem::OrDefault(options.fs)) {}
 
   ~Impl() {
     if (opened_ && !published_) {
       file_.reset();
-      (void)FileSystem::Default()->RemoveFile(temp_path_);
+      (void)fs_->RemoveFile(temp_path_);
     }
   }
 
@@ -64,6 +63,7 @@ class SegmentWriter::Impl {
   const std::string temp_path_;
   const segment::Header header_;
   const SegmentWriterOptions options_;
+  FileSystem* const fs_;
 
   std::unique_ptr<WritableFile> file_;
   ZstdCCtx cctx_;
@@ -98,13 +98,11 @@ Status SegmentWriter::Impl::Open() {
   ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_contentSizeFlag, 1);
 
-  boost::system::error_code ec;
-  boost::filesystem::create_directories(DirName(final_path_), ec);
-  if (ec) return Status::IOError(DirName(final_path_) + ": cannot create directory: " + ec.message());
+  KPI_RETURN_IF_ERROR(fs_->CreateDirs(DirName(final_path_)));
   opened_ = true;
   std::string temp;
   KPI_RETURN_IF_ERROR(
-      Fail(CreateTempFor(FileSystem::Default(), final_path_, kStoreFileMode, &temp, &file_)));
+      Fail(CreateTempFor(fs_, final_path_, kStoreFileMode, &temp, &file_)));
   block_.reserve(options_.block_bytes);
   std::string frame;
   segment::EncodeHeaderFrame(header_, &frame);
@@ -202,11 +200,10 @@ Status SegmentWriter::Impl::Publish() {
   KPI_RETURN_IF_ERROR(file_->Close());
   file_.reset();
   CrashPoint("segment.before_publish");
-  FileSystem* fs = FileSystem::Default();
-  KPI_RETURN_IF_ERROR(fs->RenameFile(temp_path_, final_path_));
+  KPI_RETURN_IF_ERROR(fs_->RenameFile(temp_path_, final_path_));
   published_ = true;
   CrashPoint("segment.renamed");
-  if (options_.sync) KPI_RETURN_IF_ERROR(fs->SyncDir(DirName(final_path_)));
+  if (options_.sync) KPI_RETURN_IF_ERROR(fs_->SyncDir(DirName(final_path_)));
   return Status::OK();
 }
 

@@ -21,6 +21,7 @@
 
 #include "libkpi/format/record.h"
 #include "libkpi/format/segment_format.h"
+#include "libkpi/env/file_system.h"
 #include "libkpi/util/status.h"
 
 namespace kpi {
@@ -31,6 +32,7 @@ struct SegmentWriterOptions {
   size_t block_bytes = segment::kDefaultBlockBytes;  // uncompressed bytes per block
   int zstd_level = segment::kDefaultZstdLevel;
   bool sync = true;  // fsync file and directory on Finish (tests of vectors may skip)
+  FileSystem* fs = nullptr;  // not owned; null: FileSystem::Default()
 };
 
 class SegmentWriter {

@@ -1,10 +1,7 @@
 #include "libkpi/write/writer_state.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
-#include <boost/filesystem.hpp>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -13,41 +10,29 @@
 #include "libkpi/util/crc32c.h"
 #include "libkpi/env/atomic_file.h"
 #include "libkpi/env/file_system.h"
-#include "libkpi/env/no_follow.h"
 
 namespace kpi {
 namespace {
 
 constexpr size_t kSeqFileSize = 12;  // bound (8) + crc32c (4)
 
-// The pid the holder wrote into the lock file, or "" if unreadable.
-std::string LockHolderPid(int fd) {
-  char buf[32];
-  const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return "";
-  std::string pid(buf, static_cast<size_t>(n));
-  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-  return pid;
-}
-
-Status TakeLock(const std::string& path, int* fd_out) {
-  int fd;
-  KPI_RETURN_IF_ERROR(OpenNoFollow(path, O_RDWR | O_CREAT, 0640, &fd));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    const std::string pid = LockHolderPid(fd);
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
-      return Status::Busy(path + " is locked by " + (pid.empty() ? "another process" : "pid " + pid) +
-                          ": another kpid runs with this writer id; stop it or give this "
-                          "one another writer id");
-    }
-    return Status::FromErrno(err, "flock " + path);
+// Takes the writer's lock and notes this process's pid in it; Busy names
+// the holder's pid, which it noted the same way.
+Status TakeLock(FileSystem* fs, const std::string& path, std::unique_ptr<FileLock>* lock) {
+  const Status locked = fs->LockFile(path, kStoreFileMode, lock);
+  if (locked.IsBusy()) {
+    std::string pid;
+    if (!ReadFileToString(fs, path, 32, &pid).ok()) pid.clear();
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return Status::Busy(path + " is locked by " + (pid.empty() ? "another process" : "pid " + pid) +
+                        ": another kpid runs with this writer id; stop it or give this "
+                        "one another writer id");
   }
+  KPI_RETURN_IF_ERROR(locked);
   const std::string pid = std::to_string(::getpid()) + "\n";
+  const int fd = (*lock)->fd();
   // The pid is only for messages; failing to record it does not matter.
   if (::ftruncate(fd, 0) == 0) static_cast<void>(::pwrite(fd, pid.data(), pid.size(), 0));
-  *fd_out = fd;
   return Status::OK();
 }
 
@@ -91,15 +76,16 @@ Status WriterState::ResolveWriterId(const std::string& configured, std::string* 
   return Status::OK();
 }
 
-WriterState::WriterState(std::string writer_id, std::string dir, int lock_fd,
-                         uint64_t reservation)
+WriterState::WriterState(std::string writer_id, std::string dir, FileSystem* fs,
+                         std::unique_ptr<FileLock> lock, uint64_t reservation)
     : writer_id_(std::move(writer_id)),
       dir_(std::move(dir)),
       lock_path_(dir_ + "/lock"),
-      lock_fd_(lock_fd),
+      fs_(fs),
+      lock_(std::move(lock)),
       reservation_(reservation) {}
 
-WriterState::~WriterState() { ::close(lock_fd_); }  // closing the fd drops the flock
+WriterState::~WriterState() = default;  // destroying lock_ drops the flock
 
 Status WriterState::Open(const StoreLayout& layout, const std::string& configured_id,
                          std::unique_ptr<WriterState>* state, uint64_t reservation) {
@@ -107,12 +93,10 @@ Status WriterState::Open(const StoreLayout& layout, const std::string& configure
   std::string id;
   KPI_RETURN_IF_ERROR(ResolveWriterId(configured_id, &id));
   const std::string dir = layout.WriterDir(id);
-  boost::system::error_code ec;
-  boost::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError(dir + ": cannot create directory: " + ec.message());
-  int fd = -1;
-  KPI_RETURN_IF_ERROR(TakeLock(dir + "/lock", &fd));
-  std::unique_ptr<WriterState> s(new WriterState(id, dir, fd, reservation));
+  KPI_RETURN_IF_ERROR(layout.fs()->CreateDirs(dir));
+  std::unique_ptr<FileLock> lock;
+  KPI_RETURN_IF_ERROR(TakeLock(layout.fs(), dir + "/lock", &lock));
+  std::unique_ptr<WriterState> s(new WriterState(id, dir, layout.fs(), std::move(lock), reservation));
   KPI_RETURN_IF_ERROR(s->Load(layout));
   *state = std::move(s);
   return Status::OK();
@@ -122,10 +106,10 @@ Status WriterState::Open(const StoreLayout& layout, const std::string& configure
 // and reserves the next range before any seq is used.
 Status WriterState::Load(const StoreLayout& layout) {
   const std::string path = dir_ + "/seq";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string contents;
+  const Status read = ReadFileToString(fs_, path, kSeqFileSize, &contents);
   uint64_t start = 1;
-  if (fd < 0) {
-    if (errno != ENOENT) return Status::FromErrno(errno, "open " + path);
+  if (read.IsNotFound()) {
     bool has_files = false;
     KPI_RETURN_IF_ERROR(WriterHasFiles(layout, writer_id_, &has_files));
     if (has_files) {
@@ -134,12 +118,9 @@ Status WriterState::Load(const StoreLayout& layout) {
                                 "run with another writer id");
     }
   } else {
-    char buf[kSeqFileSize + 1];
-    const ssize_t n = ::pread(fd, buf, sizeof buf, 0);
-    const int err = errno;
-    ::close(fd);
-    if (n < 0) return Status::FromErrno(err, "read " + path);
-    if (n != static_cast<ssize_t>(kSeqFileSize) || crc32c::Value(buf, 8) != DecodeFixed32(buf + 8)) {
+    const char* buf = contents.data();
+    if (!read.ok() && !read.IsCorruption()) return read;
+    if (contents.size() != kSeqFileSize || crc32c::Value(buf, 8) != DecodeFixed32(buf + 8)) {
       return Status::Corruption(path + ": not 8 bytes + crc32c; the next seq is unknown, "
                                        "restore the file or run with another writer id");
     }
@@ -154,7 +135,7 @@ Status WriterState::Persist(uint64_t bound) {
   char buf[kSeqFileSize];
   EncodeFixed64(buf, bound);
   EncodeFixed32(buf + 8, crc32c::Value(buf, 8));
-  KPI_RETURN_IF_ERROR(ReplaceFileContents(FileSystem::Default(), dir_ + "/seq",
+  KPI_RETURN_IF_ERROR(ReplaceFileContents(fs_, dir_ + "/seq",
                                           std::string_view(buf, sizeof buf), kStoreFileMode));
   bound_ = bound;
   return Status::OK();

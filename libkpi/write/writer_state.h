@@ -62,14 +62,16 @@ class WriterState {
   uint64_t reserved_bound() const;
 
  private:
-  WriterState(std::string writer_id, std::string dir, int lock_fd, uint64_t reservation);
+  WriterState(std::string writer_id, std::string dir, FileSystem* fs,
+              std::unique_ptr<FileLock> lock, uint64_t reservation);
   Status Persist(uint64_t bound);
   Status Load(const StoreLayout& layout);
 
   const std::string writer_id_;
   const std::string dir_;
   const std::string lock_path_;
-  const int lock_fd_;
+  FileSystem* const fs_;
+  const std::unique_ptr<FileLock> lock_;
   const uint64_t reservation_;
   mutable std::mutex mu_;
   uint64_t next_ = 1;   // guarded by mu_

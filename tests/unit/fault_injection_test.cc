@@ -107,8 +107,8 @@ struct WalFixture {
 TEST_CASE("a WAL append that fails part-way leaves no partial frame after recovery") {
   const int error = GENERATE(EIO, ENOSPC);
   const size_t prefix = GENERATE(size_t{0}, size_t{1}, size_t{23}, size_t{24}, size_t{30});
+  ScopedFaultInjection faults;  // before the fixture: its layout takes Default()
   WalFixture f;
-  ScopedFaultInjection faults;
   std::unique_ptr<wal::WalWriter> w;
   REQUIRE(wal::WalWriter::Create(f.layout, f.key, &w).ok());
   REQUIRE(w->Append(kHour, 1, Line(1)).ok());
@@ -139,8 +139,8 @@ TEST_CASE("a WAL append that fails part-way leaves no partial frame after recove
 }
 
 TEST_CASE("a WAL whose cut-back also fails recovers to its last whole frame") {
+  ScopedFaultInjection faults;  // before the fixture: its layout takes Default()
   WalFixture f;
-  ScopedFaultInjection faults;
   std::unique_ptr<wal::WalWriter> w;
   REQUIRE(wal::WalWriter::Create(f.layout, f.key, &w).ok());
   REQUIRE(w->Append(kHour, 1, Line(1)).ok());
@@ -157,8 +157,8 @@ TEST_CASE("a WAL whose cut-back also fails recovers to its last whole frame") {
 }
 
 TEST_CASE("a failed WAL sync is never retried as a success") {
+  ScopedFaultInjection faults;  // before the fixture: its layout takes Default()
   WalFixture f;
-  ScopedFaultInjection faults;
   std::unique_ptr<wal::WalWriter> w;
   REQUIRE(wal::WalWriter::Create(f.layout, f.key, &w).ok());
   REQUIRE(w->Append(kHour, 1, Line(1)).ok());
@@ -175,8 +175,8 @@ TEST_CASE("a failed WAL sync is never retried as a success") {
 
 TEST_CASE("WalWriter::Create failing at any step leaves no WAL that claims records") {
   const FsOp op = GENERATE(FsOp::kCreate, FsOp::kAppend, FsOp::kSync, FsOp::kSyncDir);
+  ScopedFaultInjection faults;  // before the fixture: its layout takes Default()
   WalFixture f;
-  ScopedFaultInjection faults;
   faults->Inject({op, 1, false, EIO, 10, ""});
   std::unique_ptr<wal::WalWriter> w;
   REQUIRE_FALSE(wal::WalWriter::Create(f.layout, f.key, &w).ok());

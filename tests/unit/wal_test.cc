@@ -393,8 +393,8 @@ TEST_CASE("Create refuses an existing WAL and Reopen appends after its end") {
 }
 
 TEST_CASE("a write that runs out of space leaves no partial frame and the writer usable") {
+  testing::ScopedFaultFs fault_fs;  // before the fixture: its layout takes Default()
   Fixture f;
-  testing::ScopedFaultFs fault_fs;
   std::unique_ptr<wal::WalWriter> w;
   REQUIRE(wal::WalWriter::Create(f.layout, f.key, &w).ok());
   REQUIRE(w->Append(kHour, 2, Line(2)).ok());
