@@ -119,15 +119,8 @@ std::string CsvWriter::HeaderRow() const {
 
 Status CsvWriter::FormatRow(std::string_view json, std::string* row) {
   std::fill(cells_.begin(), cells_.end(), std::string_view());
-  od::document doc;
-  od::object object;
-  auto error = parser_.Iterate(json).get(doc);
-  if (!error) error = doc.get_object().get(object);
-  if (!error) error = FillObject(members_, object);
-  if (error) {
-    return Status::Corruption("record is not a JSON object: " +
-                              std::string(simdjson::error_message(error)));
-  }
+  KPI_RETURN_IF_ERROR(
+      parser_.ParseObject(json, [this](od::object object) { return FillObject(members_, object); }));
   FillTime();
   row->clear();
   for (size_t i = 0; i < cells_.size(); ++i) {
@@ -139,15 +132,9 @@ Status CsvWriter::FormatRow(std::string_view json, std::string* row) {
 }
 
 simdjson::error_code CsvWriter::FillObject(const std::vector<Node>& nodes, od::object object) {
-  size_t next = 0;  // members come in schema order (segment.md 2.2): try that node first
+  size_t next = 0;
   return ForEachMember(object, [&](std::string_view key, od::value value) {
-    auto node = nodes.end();
-    if (next < nodes.size() && nodes[next].name == key) {
-      node = nodes.begin() + static_cast<std::ptrdiff_t>(next);
-    } else {
-      node = std::find_if(nodes.begin(), nodes.end(), [key](const Node& n) { return n.name == key; });
-    }
-    next = node == nodes.end() ? next : static_cast<size_t>(node - nodes.begin()) + 1;
+    const auto node = FindNamedNode(nodes, key, &next);
     if (node == nodes.end()) {
       ++unknown_members_;
       return simdjson::SUCCESS;  // On-Demand skips the unread value

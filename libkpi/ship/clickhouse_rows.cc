@@ -73,15 +73,8 @@ void ClickHouseRowWriter::AddColumn(const ClickHouseColumn& column, int index) {
 
 Status ClickHouseRowWriter::AppendRow(std::string_view json, std::string* out) {
   std::fill(present_.begin(), present_.end(), false);
-  od::document doc;
-  od::object object;
-  auto error = parser_.Iterate(json).get(doc);
-  if (!error) error = doc.get_object().get(object);
-  if (!error) error = FillObject(members_, object);
-  if (error) {
-    return Status::Corruption("record is not a JSON object: " +
-                              std::string(simdjson::error_message(error)));
-  }
+  KPI_RETURN_IF_ERROR(
+      parser_.ParseObject(json, [this](od::object object) { return FillObject(members_, object); }));
   for (size_t i = 0; i < cells_.size(); ++i) {
     if (!present_[i] && !nullable_[i]) {
       return Status::Corruption("record has no valid " + names_[i] + "; it is not shipped");
@@ -101,9 +94,9 @@ Status ClickHouseRowWriter::AppendRow(std::string_view json, std::string* out) {
 
 simdjson::error_code ClickHouseRowWriter::FillObject(const std::vector<Node>& nodes,
                                                      od::object object) {
+  size_t next = 0;
   return ForEachMember(object, [&](std::string_view key, od::value value) {
-    auto node = std::find_if(nodes.begin(), nodes.end(),
-                             [key](const Node& n) { return n.name == key; });
+    const auto node = FindNamedNode(nodes, key, &next);
     if (node == nodes.end()) {
       ++unknown_members_;
       return simdjson::SUCCESS;  // On-Demand skips the unread value

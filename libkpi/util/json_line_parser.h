@@ -10,9 +10,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "libkpi/util/status.h"
 
 namespace kpi {
 
@@ -24,6 +28,21 @@ class JsonLineParser {
     std::memcpy(buffer_.data(), line.data(), line.size());
     return parser_.iterate(
         simdjson::padded_string_view(buffer_.data(), line.size(), buffer_.size()));
+  }
+
+  // Iterates `line` as a JSON object and returns with_object(object)'s
+  // result; Corruption, with simdjson's reason, when the line is not an
+  // object or with_object fails.
+  template <typename WithObject>
+  Status ParseObject(std::string_view line, WithObject&& with_object) {
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object object;
+    auto error = Iterate(line).get(doc);
+    if (!error) error = doc.get_object().get(object);
+    if (!error) error = with_object(object);
+    if (!error) return Status::OK();
+    return Status::Corruption("record is not a JSON object: " +
+                              std::string(simdjson::error_message(error)));
   }
 
  private:
@@ -44,6 +63,22 @@ simdjson::error_code ForEachMember(simdjson::ondemand::object object, OnMember&&
     if (auto e = on_member(key, field.value())) return e;
   }
   return simdjson::SUCCESS;
+}
+
+// The node named `key` among `nodes` (anything with a `name`), or
+// nodes.end(). Stored members come in schema order (segment.md §2.2), so the
+// node after the last one found (*next) is tried before the others.
+template <typename Node>
+typename std::vector<Node>::const_iterator FindNamedNode(const std::vector<Node>& nodes,
+                                                         std::string_view key, size_t* next) {
+  auto node = nodes.end();
+  if (*next < nodes.size() && nodes[*next].name == key) {
+    node = nodes.begin() + static_cast<std::ptrdiff_t>(*next);
+  } else {
+    node = std::find_if(nodes.begin(), nodes.end(), [key](const Node& n) { return n.name == key; });
+  }
+  if (node != nodes.end()) *next = static_cast<size_t>(node - nodes.begin()) + 1;
+  return node;
 }
 
 // The stored JSON text of a value that is not a string: the whole array or
