@@ -198,7 +198,12 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
       }
       if (!read) return SetJson(res, 400, ErrorJson("bad_request", "could not read the body"));
     }
+    // Room for the JSON parser's padding: it then reads the body in place.
+    if (body.capacity() - body.size() < simdjson::SIMDJSON_PADDING) {
+      body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    }
     in.body = body;
+    in.body_padded = true;
     in.content_type = HeaderOrEmpty(req, kContentType);
     in.cookies = HeaderOrEmpty(req, kCookie);
     in.sec_gpc = HeaderOrEmpty(req, kSecGpc);

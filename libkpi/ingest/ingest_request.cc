@@ -79,12 +79,18 @@ Status FindFormField(std::string_view form, std::string_view field, std::string*
 }
 
 // The parser must stop at the request's nesting limit; resizing it only when
-// the limit changes keeps a per-thread parser's buffers across requests.
+// the limit changes keeps a pooled parser's buffers across requests.
 // simdjson counts the document itself as a level: [1] needs depth 2.
+// Capacity grows in steps of kCapacityStep, not to each new largest body:
+// bodies of similar sizes would otherwise reallocate the parser's buffers
+// (~15 bytes per byte of capacity) again and again.
+constexpr size_t kCapacityStep = 32 << 10;
+
 Status PrepareParser(simdjson::dom::parser* parser, size_t size, size_t max_nesting) {
   const size_t depth = max_nesting + 1;
   if (parser->max_depth() == depth && parser->capacity() >= size) return Status::OK();
-  if (parser->allocate(std::max(size, parser->capacity()), depth) != simdjson::SUCCESS) {
+  const size_t rounded = (size + kCapacityStep - 1) / kCapacityStep * kCapacityStep;
+  if (parser->allocate(std::max(rounded, parser->capacity()), depth) != simdjson::SUCCESS) {
     return Status::InvalidArgument("body of " + std::to_string(size) +
                                    " bytes: cannot allocate a JSON parser for it");
   }
@@ -166,12 +172,12 @@ Status FormFieldValue(std::string_view form, std::string_view field, std::string
 
 Status ParseIngestBody(std::string_view content_type, std::string_view body,
                        const IngestLimits& limits, simdjson::dom::parser* parser,
-                       std::string* scratch, IngestRequest* request) {
+                       std::string* scratch, IngestRequest* request, bool body_padded) {
   request->blobs.clear();
   request->csrf.clear();
   const std::string_view media_type = TrimBlanks(content_type.substr(0, content_type.find(';')));
   if (EqualsIgnoreCase(media_type, kJsonType)) {
-    return ParseJson(body, false, "JSON body", limits, parser, request);
+    return ParseJson(body, body_padded, "JSON body", limits, parser, request);
   }
   if (!EqualsIgnoreCase(media_type, kFormType)) {
     return Status::Unsupported("content type \"" + std::string(content_type) +

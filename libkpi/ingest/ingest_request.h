@@ -34,9 +34,11 @@ struct IngestRequest {
   std::string csrf;  // the body's "csrf" member or form field, if any
 };
 
+// `body_padded`: simdjson::SIMDJSON_PADDING readable bytes follow `body`, so
+// a JSON body is parsed where it is instead of copied first.
 Status ParseIngestBody(std::string_view content_type, std::string_view body,
                        const IngestLimits& limits, simdjson::dom::parser* parser,
-                       std::string* scratch, IngestRequest* request);
+                       std::string* scratch, IngestRequest* request, bool body_padded = false);
 
 // Decodes application/x-www-form-urlencoded and returns the value of `field`
 // (first occurrence). InvalidArgument for bad %-escapes or a missing field.

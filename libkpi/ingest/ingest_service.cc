@@ -7,6 +7,9 @@
 #include "libkpi/util/secret.h"
 #include "libkpi/util/time_util.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace kpi {
 namespace {
 
@@ -56,17 +59,30 @@ void SetError(int status, std::string_view error, std::string_view reason, Inges
 
 }  // namespace
 
-// Per-thread buffers reused across requests: no allocation on the hot path
-// once they have grown to the request sizes seen.
+// A parser and its buffers, lent from the pool for one request's parse and
+// canonicalisation; no allocation there once it has grown to the request
+// sizes seen.
 struct IngestService::Workspace {
   simdjson::dom::parser parser;
   std::string scratch;
   IngestRequest request;
   CanonicalBlob blob;
   FieldError error;
+};
+
+// One request's records between canonicalisation and commit, and its answer's
+// parts; per request thread (thread_local), reused.
+struct IngestService::Accepted {
   std::vector<PendingRecord> pending;
   std::vector<RecordId> ids;
+  std::string rejected;  // AppendRejection's list
+  uint64_t sampled_out = 0;
 };
+
+size_t DefaultParserCount() {
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::min<size_t>(2 * cores, 16);
+}
 
 std::string ErrorJson(std::string_view error, std::string_view reason) {
   std::string json = "{";
@@ -97,7 +113,11 @@ bool FindCookie(std::string_view header, std::string_view name, std::string_view
 
 IngestService::IngestService(IngestConfig config, const Schema* schema, RecordSink* sink,
                              IngestCounters* counters)
-    : config_(std::move(config)), schema_(schema), sink_(sink), counters_(counters) {}
+    : config_(std::move(config)), schema_(schema), sink_(sink), counters_(counters),
+      workspaces_(std::make_unique<LendingPool<Workspace>>(
+          config_.parsers != 0 ? config_.parsers : DefaultParserCount())) {}
+
+IngestService::~IngestService() = default;
 
 void IngestService::Handle(const IngestInput& in, IngestAnswer* out) const {
   if (!in.has_body || in.body.empty()) {
@@ -117,21 +137,40 @@ void IngestService::Handle(const IngestInput& in, IngestAnswer* out) const {
     out->body = R"({"stored":0,"rejected":[],"opted_out":true})";
     return;
   }
-  thread_local Workspace ws;
-  const Status parsed = ParseIngestBody(in.content_type, in.body, config_.limits, &ws.parser,
-                                        &ws.scratch, &ws.request);
+  thread_local Accepted accepted;
+  {
+    // The parser is lent for the parse and canonicalisation only: the commit
+    // waits for the WAL, and holds no parser meanwhile.
+    const LendingPool<Workspace>::Lease ws = workspaces_->Borrow();
+    if (!Parse(in, forwarded, ws.get(), out)) return;
+    Canonicalize(in, ws.get(), &accepted);
+  }
+  Store(&accepted, out);
+}
+
+// Parses the body into ws->request and checks the CSRF token of a request
+// not forwarded; false with the answer set when either fails.
+bool IngestService::Parse(const IngestInput& in, bool forwarded, Workspace* ws,
+                          IngestAnswer* out) const {
+  const Status parsed = ParseIngestBody(in.content_type, in.body, config_.limits, &ws->parser,
+                                        &ws->scratch, &ws->request, in.body_padded);
   if (!parsed.ok()) {
     counters_->CountRejected("invalid");
     if (parsed.code() == Status::Code::kUnsupported) {
-      return SetError(415, "unsupported_media_type", parsed.message(), out);
+      SetError(415, "unsupported_media_type", parsed.message(), out);
+    } else {
+      SetError(400, "bad_request", parsed.message(), out);
     }
-    return SetError(400, "bad_request", parsed.message(), out);
+    return false;
   }
   if (!forwarded) {
-    const Status token = CheckCsrfToken(config_.csrf, Evidence(in, ws.request.csrf), in.now_ms);
-    if (!token.ok()) return SetError(403, "forbidden", token.message(), out);
+    const Status token = CheckCsrfToken(config_.csrf, Evidence(in, ws->request.csrf), in.now_ms);
+    if (!token.ok()) {
+      SetError(403, "forbidden", token.message(), out);
+      return false;
+    }
   }
-  StoreBlobs(in, &ws, out);
+  return true;
 }
 
 bool IngestService::Authentic(const IngestInput& in, bool* forwarded, IngestAnswer* out) const {
@@ -167,42 +206,47 @@ CsrfEvidence IngestService::Evidence(const IngestInput& in, std::string_view bod
   return e;
 }
 
-void IngestService::StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswer* out) const {
+void IngestService::Canonicalize(const IngestInput& in, Workspace* ws, Accepted* accepted) const {
   CanonicalizeContext ctx;
   ctx.now_ms = in.now_ms;
   ctx.max_future_ms = config_.max_future_ms;
   ctx.max_age_ms = config_.max_age_ms;
   ctx.server_sample_rate = config_.sample_rate;
   uint64_t random_state = in.sample_seed;
-  uint64_t sampled_out = 0;
   uint64_t dropped_fields = 0;
-  ws->pending.clear();
-  std::string rejected;
+  accepted->pending.clear();
+  accepted->rejected.clear();
+  accepted->sampled_out = 0;
   const std::vector<simdjson::dom::element>& blobs = ws->request.blobs;
   for (size_t i = 0; i < blobs.size(); ++i) {
     if (!Keep(config_.sample_rate, &random_state)) {
-      ++sampled_out;
+      ++accepted->sampled_out;
       continue;
     }
     if (!schema_->Canonicalize(blobs[i], ctx, &ws->blob, &ws->error)) {
       counters_->CountRejected(ws->error.field);
-      AppendRejection(i, ws->error, &rejected);
+      AppendRejection(i, ws->error, &accepted->rejected);
       continue;
     }
     dropped_fields += ws->blob.dropped_fields;
-    ws->pending.push_back(PendingRecord{ws->blob.timestamp_ms, std::move(ws->blob.body)});
+    accepted->pending.push_back(PendingRecord{ws->blob.timestamp_ms, std::move(ws->blob.body)});
   }
   if (dropped_fields != 0) counters_->AddUnknownFieldsDropped(dropped_fields);
-  if (sampled_out != 0) counters_->AddSampledOut(sampled_out);
-  const size_t stored = ws->pending.size();
+  if (accepted->sampled_out != 0) counters_->AddSampledOut(accepted->sampled_out);
+}
+
+void IngestService::Store(Accepted* accepted, IngestAnswer* out) const {
+  const size_t stored = accepted->pending.size();
   if (stored != 0) {
-    const Status s = sink_->Commit(&ws->pending, &ws->ids);
+    const Status s = sink_->Commit(&accepted->pending, &accepted->ids);
+    // The records' bodies go now, not with the thread's next request.
+    accepted->pending.clear();
     if (!s.ok()) return AnswerCommitFailure(s, out);
     commit_failing_.store(false, std::memory_order_relaxed);
     disk_full_.store(false, std::memory_order_relaxed);
     counters_->AddRecordsStored(stored);
   }
-  SetStoredAnswer(stored, rejected, sampled_out, out);
+  SetStoredAnswer(stored, accepted->rejected, accepted->sampled_out, out);
 }
 
 void IngestService::AnswerCommitFailure(const Status& s, IngestAnswer* out) const {

@@ -15,13 +15,16 @@
 // an opted-out request's payload is never parsed. Nothing from the request
 // (payload, cookies, headers) is logged or kept.
 //
-// Thread-safety: Handle may be called from many threads at once; each
-// thread keeps its own parser and buffers (thread_local), so the request
-// path takes no lock besides the sink's queue.
+// Thread-safety: Handle may be called from many threads at once. The JSON
+// parsers and their buffers are a pool of IngestConfig::parsers (lending_pool.h),
+// each lent for one request's parse and canonicalisation (not its commit): their
+// memory is bounded by the pool, not by the connection count. The request
+// path takes no lock besides the pool's and the sink's queue.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,7 @@
 #include "libkpi/ingest/csrf_check.h"
 #include "libkpi/ingest/ingest_request.h"
 #include "libkpi/ingest/ingest_counters.h"
+#include "libkpi/ingest/lending_pool.h"
 #include "libkpi/ingest/schema.h"
 
 namespace kpi {
@@ -63,13 +67,23 @@ struct IngestConfig {
   bool honor_dnt = false;
   CsrfPolicy csrf;  // checked unless the forwarder token vouches for the POST
   std::string forwarder_token;  // empty: no forwarder token required
+  // JSON parsers shared by the request threads; 0: DefaultParserCount(). A
+  // parser holds ~15 bytes per byte of the largest body it has parsed.
+  size_t parsers = 0;
 };
+
+// Two per core (a parse does not wait for I/O, so more would only queue on
+// the CPU), at most 16.
+size_t DefaultParserCount();
 
 // The parts of a POST that matter; views into the HTTP request.
 struct IngestInput {
   bool has_body = true;  // false: neither Content-Length nor chunked body
   std::string_view content_type;
   std::string_view body;
+  // simdjson::SIMDJSON_PADDING readable bytes follow `body` (kpid pads its
+  // body buffer): the JSON parser reads the body in place, without a copy.
+  bool body_padded = false;
   std::string_view cookies;  // the Cookie header
   std::string_view sec_gpc;  // the Sec-GPC header
   std::string_view dnt;      // the DNT header
@@ -92,6 +106,7 @@ struct IngestAnswer {
 class IngestService {
  public:
   IngestService(IngestConfig config, const Schema* schema, RecordSink* sink, IngestCounters* counters);
+  ~IngestService();
   IngestService(const IngestService&) = delete;
   IngestService& operator=(const IngestService&) = delete;
 
@@ -105,11 +120,14 @@ class IngestService {
 
  private:
   struct Workspace;
+  struct Accepted;
 
   bool Authentic(const IngestInput& in, bool* forwarded, IngestAnswer* out) const;
   bool OptedOut(const IngestInput& in) const;
   CsrfEvidence Evidence(const IngestInput& in, std::string_view body_token) const;
-  void StoreBlobs(const IngestInput& in, Workspace* ws, IngestAnswer* out) const;
+  bool Parse(const IngestInput& in, bool forwarded, Workspace* ws, IngestAnswer* out) const;
+  void Canonicalize(const IngestInput& in, Workspace* ws, Accepted* accepted) const;
+  void Store(Accepted* accepted, IngestAnswer* out) const;
   void AnswerCommitFailure(const Status& s, IngestAnswer* out) const;
 
   IngestConfig config_;
@@ -119,6 +137,7 @@ class IngestService {
   mutable std::atomic<bool> commit_failing_{false};
   mutable std::atomic<bool> disk_full_{false};
   mutable std::atomic<int64_t> last_failure_log_ms_{0};
+  std::unique_ptr<LendingPool<Workspace>> workspaces_;
 };
 
 // {"error":"<error>","reason":"<reason>"}: the body of every error answer.
