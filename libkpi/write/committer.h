@@ -33,8 +33,9 @@
 //     (nobody else does), waits on its own condition variable until the
 //     leader of its group answers it or hands it the lead.
 //   - The writer role: one thread at a time, the leader, owns the open
-//     WalWriters. Per group it takes the whole queue (whatever arrived while
-//     the last group was written; it never waits to gather), hands out the
+//     WalWriters. Per group it takes the queue (whatever arrived while the
+//     last group was written, up to 1 MiB of records but at least one
+//     request, so the frame buffers stay small; it never waits to gather), hands out the
 //     seqs (each WAL reserved a block of them when it was created, and hands
 //     them out in a keyed random order, record_order.h), encodes each record's frame into
 //     the buffer of its hour's WAL, writes each touched WAL with one

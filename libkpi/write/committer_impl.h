@@ -61,6 +61,7 @@ struct CommitRequest {
   Kind kind = Kind::kRecords;
   std::vector<PendingRecord>* records = nullptr;  // kRecords
   std::vector<RecordId>* ids = nullptr;           // kRecords
+  size_t bytes = 0;  // kRecords: the records' bodies, for kMaxGroupBytes
   int64_t close_cutoff_hour_ms = 0;               // kCloseFinished
   bool close_force = false;                       // kCloseFinished
   Status status;  // written by the leader of its group before kDone
@@ -111,7 +112,8 @@ class Committer::Impl {
 
  private:
   // Callers.
-  Status CheckRecords(const std::vector<PendingRecord>& records) const;
+  // Checks each record and sums their bodies' sizes into *bytes.
+  Status CheckRecords(const std::vector<PendingRecord>& records, size_t* bytes) const;
   Status Enqueue(CommitRequest* request) EXCLUDES(mu_);
   static void Wake(CommitRequest* request, CommitRequest::Turn turn);
 

@@ -423,6 +423,46 @@ TEST_CASE("Commit is Busy while the queue is full, and the queued requests compl
   REQUIRE(c.stats().records_committed == 4);
 }
 
+TEST_CASE("a group holds at most 1 MiB of records, so large batches are written in several groups") {
+  TempDir dir;
+  testing::ScopedFaultFs fault_fs;
+  Committer c(Options(dir.path()));  // always: one sync per group
+  REQUIRE(c.Open().ok());
+  auto commit = [&](size_t padding) {
+    std::vector<PendingRecord> batch{Record(kOldHour, 0, padding)};
+    std::vector<RecordId> ids;
+    return c.Commit(&batch, &ids);
+  };
+  REQUIRE(commit(0).ok());  // the WAL exists
+  fault_fs.faults().hold_syncs = true;
+  Status in_sync_status;
+  std::thread in_sync([&] { in_sync_status = commit(0); });
+  for (int i = 0; i < 5000 && fault_fs.faults().syncs_held == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(fault_fs.faults().syncs_held == 1);  // the leader is stuck in its sync
+  const uint64_t syncs_before = c.stats().syncs;
+  // Three requests of 600 KB queue up behind it: no two fit in one group.
+  constexpr int kLarge = 3;
+  std::vector<Status> large_status(kLarge);
+  std::vector<std::thread> large;
+  for (int i = 0; i < kLarge; ++i) {
+    large.emplace_back([&, i] { large_status[i] = commit(600 << 10); });
+  }
+  for (int i = 0; i < 5000 && c.stats().queue_depth < 1 + kLarge; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(c.stats().queue_depth == 1 + kLarge);
+  fault_fs.faults().hold_syncs = false;
+  in_sync.join();
+  for (std::thread& t : large) t.join();
+  REQUIRE(in_sync_status.ok());
+  for (const Status& s : large_status) REQUIRE(s.ok());
+  // The held sync, then one group (and sync) per large request.
+  REQUIRE(c.stats().syncs - syncs_before == 1 + kLarge);
+  REQUIRE(c.stats().records_committed == 2 + kLarge);
+}
+
 TEST_CASE("a second committer with the same writer id is Busy") {
   TempDir dir;
   Committer a(Options(dir.path()));
