@@ -49,14 +49,12 @@ Status Committer::Impl::Open() {
   writer_id_ = state_->writer_id();
   line_prefix_ = "{\"_id\":\"" + writer_id_ + "-";
   // Recovery: every WAL of this writer left by the last process is closed
-  // for good (new records always go to new files). Their torn tails are cut
-  // now, before any new write; the seal thread seals them all (finished hour
-  // or not) from its first pass on, while new records are taken. A WAL that
-  // cannot be sealed is reported and kept.
-  {
-    MutexLock seal_lock(&seal_mu_);
-    CutTornTails();
-  }
+  // for good (new records always go to new files, under seqs above the
+  // reservation), so nothing new is ever appended after a torn tail. The
+  // seal thread's first pass cuts each one's torn tail and seals it
+  // (finished hour or not) while new records are taken: the time to the
+  // first answer does not grow with the backlog. A WAL that cannot be
+  // sealed is reported and kept.
   MutexLock lock(&mu_);
   opened_ = accepting_ = true;
   seal_wanted_ = true;  // the first pass seals the recovered WALs at once

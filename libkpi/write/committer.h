@@ -7,8 +7,8 @@
 // the group and hands the lead to the next request waiting (group commit,
 // as LevelDB's writer queue). A background sealer turns finished hours
 // (hour end + grace) and over-size WALs into segments. Open() recovers:
-// reserves record seqs past anything previously handed out and truncates
-// torn tails, then returns; the seal thread seals the recovered WALs (and
+// reserves record seqs past anything previously handed out, then returns;
+// the seal thread cuts the recovered WALs' torn tails and seals them (and
 // deletes WALs already sealed and .tmp leftovers) in the background.
 //
 // Sync modes: when Commit returns OK, and what a crash can then lose.
@@ -60,14 +60,17 @@
 //     appended to again, so "listed and not open" means "safe to seal".
 //     Records that arrive for an hour already sealed go to a new WAL of that
 //     hour and so to another segment of it.
-//   - Recovery (Open, before the threads start): every WAL of this writer is
-//     closed for good (new records go to new files). Open cuts their torn
-//     tails (logged) before any new write, which reads each once; the seal
-//     thread's first pass, started at once, seals them all, finished hour or
-//     not (sealed-but-not-deleted WALs deleted), while Commit already takes
-//     new records. Readers see every record once throughout: a WAL and its
-//     segment are never both read (hour_snapshot.h). WALs that cannot be sealed
-//     are kept and reported. Close stops that pass between two WALs.
+//   - Recovery (Open): every WAL of this writer is closed for good (new
+//     records go to new files), so no new write lands after a torn tail and
+//     Open need not read the backlog: it returns after taking the writer
+//     lock and a fresh seq reservation, whatever the backlog's size. The
+//     seal thread's first pass, started at once, cuts each WAL's torn tail
+//     (logged) and seals it, finished hour or not (sealed-but-not-deleted
+//     WALs deleted), while Commit already takes new records. Readers see
+//     every record once throughout: a torn tail holds no acknowledged record
+//     and is reported as a warning, and a WAL and its segment are never both
+//     read (hour_snapshot.h). WALs that cannot be sealed are kept and
+//     reported. Close stops that pass between two WALs.
 //   - Close queues a shutdown request behind every accepted one (so they are
 //     committed), which closes every WAL; it leaves the WALs of unfinished
 //     hours in wal/ for the next start.

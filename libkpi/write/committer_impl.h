@@ -140,7 +140,6 @@ class Committer::Impl {
   // Seal side.
   void SealLoop() EXCLUDES(mu_, seal_mu_);
   void RequestCloseFinished(int64_t cutoff_hour_ms, bool force) EXCLUDES(mu_);
-  void CutTornTails() REQUIRES(seal_mu_);
   void ReportTornTail(const std::string& path, const SealResult& result);
   Status SealClosedWals(bool stoppable) REQUIRES(seal_mu_) EXCLUDES(mu_);
   void ReportSealFailure(const std::string& path, const Status& s) REQUIRES(seal_mu_);

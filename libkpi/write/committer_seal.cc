@@ -2,7 +2,6 @@
 // and the public Committer forwarding to Committer::Impl.
 #include "libkpi/write/committer_impl.h"
 
-#include <atomic>
 #include <thread>
 
 #include "libkpi/util/log.h"
@@ -46,35 +45,6 @@ void Committer::Impl::RequestCloseFinished(int64_t cutoff_hour_ms, bool force) {
   request.close_cutoff_hour_ms = cutoff_hour_ms;
   request.close_force = force;
   static_cast<void>(Enqueue(&request));
-}
-
-// Recovery, before any new write: cuts the torn tail off every WAL this
-// writer left behind (each is closed for good: new records go to new
-// files), so that readers and the sealer see only whole frames. Sealing them
-// is left to the seal thread, so kpid answers while the backlog is sealed.
-void Committer::Impl::CutTornTails() {
-  std::vector<ListedFile> wals;
-  const Status listed = layout_.ListWals(kMinTimeMs, kMaxTimeMs, &wals);
-  if (!listed.ok()) return ReportSealFailure(layout_.WalDir(), listed);
-  std::erase_if(wals, [this](const ListedFile& f) { return f.key.writer != writer_id_; });
-  // Reading the WALs is most of a restart: on every core (two threads each
-  // reading whole files; the page cache holds them after a kill -9).
-  std::vector<SealResult> results(wals.size());
-  std::vector<Status> statuses(wals.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < wals.size();) {
-      statuses[i] = CutTornTail(layout_, wals[i].path, &results[i]);
-    }
-  };
-  std::thread helper(work);
-  work();
-  helper.join();
-  for (size_t i = 0; i < wals.size(); ++i) {
-    ReportTornTail(wals[i].path, results[i]);
-    // The seal thread retries a WAL that failed here.
-    if (!statuses[i].ok()) ReportSealFailure(wals[i].path, statuses[i]);
-  }
 }
 
 void Committer::Impl::ReportTornTail(const std::string& path, const SealResult& result) {

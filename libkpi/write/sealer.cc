@@ -208,9 +208,4 @@ Status SealWal(const StoreLayout& layout, const std::string& wal_path, const Sea
   return RemoveWal(layout, wal_path);
 }
 
-Status CutTornTail(const StoreLayout& layout, const std::string& wal_path, SealResult* result) {
-  *result = SealResult();
-  return ScanAndCut(layout.fs(), wal_path, [](const wal::WalRecord&) { return true; }, result);
-}
-
 }  // namespace kpi

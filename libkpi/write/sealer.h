@@ -53,10 +53,4 @@ struct SealResult {
 Status SealWal(const StoreLayout& layout, const std::string& wal_path, const SealOptions& options,
                SealResult* result);
 
-// Recovery's first step (committer.h): cuts a torn tail off the WAL at
-// `wal_path` (wal.md §4) so that it holds only whole frames, without sealing
-// it. Fills result's key, records, torn_bytes, tail_problem and zero_tail.
-// Reads the whole file once (from the page cache after a kill -9).
-Status CutTornTail(const StoreLayout& layout, const std::string& wal_path, SealResult* result);
-
 }  // namespace kpi

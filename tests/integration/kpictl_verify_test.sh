@@ -106,6 +106,11 @@ size=$(stat -c %s "$w")
 printf 'torn' >>"$w"
 $DAMAGE writer-seq "$D" a1 $((1 << 20))  # kpi-mkstore writes no seq file
 start_kpid torn "$D" --writer-id a1 --max-age 0 --min-free-bytes 0
+# The seal thread's first pass cuts the tail, in the background (up to 10 s).
+for _ in $(seq 100); do
+  grep -q "dropped a torn tail" "$WORK/torn.log" && break
+  sleep 0.1
+done
 stop_kpid torn
 grep -q "$w: dropped a torn tail of 4 bytes (offset $size: .*)" "$WORK/torn.log" ||
   fail "kpid's log does not name the torn WAL and offset $size: $(cat "$WORK/torn.log")"

@@ -196,10 +196,9 @@ TEST_CASE("recovery cuts a torn tail off a WAL and seals the rest") {
 
   Committer c(Options(dir.path()));
   REQUIRE(c.Open().ok());
-  // The tail is cut before Open returns; the seal comes after.
-  REQUIRE(c.stats().recovered_torn_bytes == torn.size());
-  REQUIRE(testing::ReadWholeFile(wals[0].path).find(torn) == std::string::npos);
+  // Open does not read the backlog; the seal pass cuts the tail, then seals.
   REQUIRE(c.SealFinishedHours(NowMs()).ok());
+  REQUIRE(c.stats().recovered_torn_bytes == torn.size());
   REQUIRE(c.stats().segments_sealed == 1);
   c.Close();
   const StoreContents store = ReadStore(dir.path());
