@@ -58,6 +58,7 @@ proxy_site() {  # proxy_site PORT UPSTREAM > FILE
 # CEILING_PID and CEILING_PORT.
 start_ceiling() {
   local out=$BENCH_WORK/ceiling-$1.out i
+  : >"$out"  # before the background ceiling opens it: sed reads it at once
   "$KPI_BUILD_DIR/bench/kpid-ceiling" --mode "$1" --data-dir "$BENCH_WORK" \
     --forwarder-token-file "$BENCH_WORK/forwarder.token" --listen 127.0.0.1:0 >"$out" 2>&1 &
   CEILING_PID=$!
