@@ -229,7 +229,11 @@ void IngestService::Canonicalize(const IngestInput& in, Workspace* ws, Accepted*
       continue;
     }
     dropped_fields += ws->blob.dropped_fields;
+    const size_t size = ws->blob.body.size();
     accepted->pending.push_back(PendingRecord{ws->blob.timestamp_ms, std::move(ws->blob.body)});
+    // The next body starts with room for about this one's size: written
+    // empty, a 1 KB body was reallocated ~7 times as it doubled.
+    ws->blob.body.reserve(size + size / 8);
   }
   if (dropped_fields != 0) counters_->AddUnknownFieldsDropped(dropped_fields);
   if (accepted->sampled_out != 0) counters_->AddSampledOut(accepted->sampled_out);
