@@ -78,6 +78,17 @@ take_records_option() {
   done
 }
 
+# month_store: the reading benches' store in $STORE: RECORDS generated
+# records (1M, or --records N; 3,000 with --quick) over DAYS days (30; 2 with
+# --quick) from 2026-11-01.
+month_store() {
+  RECORDS=1000000 DAYS=30
+  [ "$QUICK" = 1 ] && RECORDS=3000 DAYS=2
+  take_records_option
+  STORE=$BENCH_WORK/store
+  mkstore "$STORE" --records "$RECORDS" --hours $((DAYS * 24)) --from 2026-11-01
+}
+
 # median V...: the median of numbers (the mean of the middle two when even).
 median() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {

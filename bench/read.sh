@@ -15,11 +15,7 @@
 #                      a day); target <= 64 MiB
 #   bench/read.sh [--quick] [--runs N] [--records N]
 source "$(dirname "$0")/lib.sh"
-RECORDS=1000000 DAYS=30
-[ "$QUICK" = 1 ] && RECORDS=3000 DAYS=2
-take_records_option
-STORE=$BENCH_WORK/store
-mkstore "$STORE" --records "$RECORDS" --hours $((DAYS * 24)) --from 2026-11-01
+month_store
 mapfile -t SEGMENTS < <(find "$STORE/segments" -name '*.kpi.zst' | sort)
 ctl() { "$KPICTL" --data-dir "$STORE" "$@"; }
 bytes=$(ctl export | wc -c)

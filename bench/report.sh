@@ -5,11 +5,7 @@
 # Targets: report time <= 1.5x export time; report peak RSS <= 64 MiB.
 #   bench/report.sh [--quick] [--runs N] [--records N]
 source "$(dirname "$0")/lib.sh"
-RECORDS=1000000 DAYS=30
-[ "$QUICK" = 1 ] && RECORDS=3000 DAYS=2
-take_records_option
-STORE=$BENCH_WORK/store
-mkstore "$STORE" --records "$RECORDS" --hours $((DAYS * 24)) --from 2026-11-01
+month_store
 RANGE=(2026-11-01 "2026-11-$(printf %02d $((1 + DAYS)))")
 [ "$DAYS" -ge 30 ] && RANGE=(2026-11-01 2026-12-01)
 REPORT=(report "${RANGE[@]}" --by day --group language --group user_agent.os

@@ -132,16 +132,10 @@ Status CsvWriter::FormatRow(std::string_view json, std::string* row) {
 }
 
 simdjson::error_code CsvWriter::FillObject(const std::vector<Node>& nodes, od::object object) {
-  size_t next = 0;
-  return ForEachMember(object, [&](std::string_view key, od::value value) {
-    const auto node = FindNamedNode(nodes, key, &next);
-    if (node == nodes.end()) {
-      ++unknown_members_;
-      return simdjson::SUCCESS;  // On-Demand skips the unread value
-    }
-    if (!node->kept) return simdjson::SUCCESS;
-    return FillValue(*node, value);
-  });
+  return ForEachNamedMember(object, nodes, &unknown_members_,
+                            [this](const Node& node, od::value value) {
+                              return node.kept ? FillValue(node, value) : simdjson::SUCCESS;
+                            });
 }
 
 simdjson::error_code CsvWriter::FillValue(const Node& node, od::value value) {

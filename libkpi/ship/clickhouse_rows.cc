@@ -94,15 +94,10 @@ Status ClickHouseRowWriter::AppendRow(std::string_view json, std::string* out) {
 
 simdjson::error_code ClickHouseRowWriter::FillObject(const std::vector<Node>& nodes,
                                                      od::object object) {
-  size_t next = 0;
-  return ForEachMember(object, [&](std::string_view key, od::value value) {
-    const auto node = FindNamedNode(nodes, key, &next);
-    if (node == nodes.end()) {
-      ++unknown_members_;
-      return simdjson::SUCCESS;  // On-Demand skips the unread value
-    }
-    return FillValue(*node, value);
-  });
+  return ForEachNamedMember(object, nodes, &unknown_members_,
+                            [this](const Node& node, od::value value) {
+                              return FillValue(node, value);
+                            });
 }
 
 simdjson::error_code ClickHouseRowWriter::FillValue(const Node& node, od::value value) {

@@ -81,6 +81,23 @@ typename std::vector<Node>::const_iterator FindNamedNode(const std::vector<Node>
   return node;
 }
 
+// For each member of `object`: on_node(node, value) when `nodes` names it
+// (FindNamedNode), else one more in *unknown (On-Demand skips its value).
+template <typename Node, typename OnNode>
+simdjson::error_code ForEachNamedMember(simdjson::ondemand::object object,
+                                        const std::vector<Node>& nodes, uint64_t* unknown,
+                                        OnNode&& on_node) {
+  size_t next = 0;
+  return ForEachMember(object, [&](std::string_view key, simdjson::ondemand::value value) {
+    const auto node = FindNamedNode(nodes, key, &next);
+    if (node == nodes.end()) {
+      ++*unknown;
+      return simdjson::SUCCESS;
+    }
+    return on_node(*node, value);
+  });
+}
+
 // The stored JSON text of a value that is not a string: the whole array or
 // object, or the token (stored lines are minimal JSON, so a token has no
 // white space after it).
