@@ -12,7 +12,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <string>
 
 #include "libkpi/util/time_util.h"
@@ -279,20 +281,35 @@ Status ReadFileIfPresent(FileSystem* fs, const std::string& path, size_t max_byt
   return *found ? read : Status::OK();
 }
 
-void CrashPoint(std::string_view name) {
-  static const char* spec = std::getenv("KPI_CRASH_AT");
-  if (spec == nullptr) return;
-  static std::mutex mu;
-  static int hits = 0;
+namespace {
+
+// Whether `spec` ("<name>" or "<name>:<n>") names `name`; *n gets the number
+// (`default_n` when none is given).
+bool SpecNames(const char* spec, std::string_view name, int default_n, int* n) {
+  if (spec == nullptr) return false;
   std::string_view s(spec);
-  int wanted = 1;
+  *n = default_n;
   if (const size_t colon = s.find(':'); colon != std::string_view::npos) {
-    wanted = std::atoi(std::string(s.substr(colon + 1)).c_str());
+    *n = std::atoi(std::string(s.substr(colon + 1)).c_str());
     s = s.substr(0, colon);
   }
-  if (s != name) return;
+  return s == name;
+}
+
+}  // namespace
+
+void CrashPoint(std::string_view name) {
+  static const char* pause_spec = std::getenv("KPI_PAUSE_AT");
+  static const char* crash_spec = std::getenv("KPI_CRASH_AT");
+  int n = 0;
+  if (SpecNames(pause_spec, name, 0, &n)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(n));
+  }
+  if (!SpecNames(crash_spec, name, 1, &n)) return;
+  static std::mutex mu;
+  static int hits = 0;
   std::lock_guard<std::mutex> lock(mu);
-  if (++hits >= wanted) ::_exit(86);
+  if (++hits >= n) ::_exit(86);
 }
 
 std::string DirName(const std::string& path) {

@@ -16,6 +16,8 @@
 // steps of a multi-step change. The environment variable KPI_CRASH_AT=<name>
 // (optionally <name>:<n> for the n-th time) makes the process _exit(86)
 // there, which tests use to crash kpid or kpictl at every step.
+// KPI_PAUSE_AT=<name>:<ms> sleeps there instead, every time, so a test can
+// hold a process between two steps while it looks at the files.
 //
 // Thread-safety: FileSystem and WritableFile implementations are
 // thread-compatible: distinct files may be used from distinct threads. The
