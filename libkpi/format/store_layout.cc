@@ -11,6 +11,9 @@ namespace {
 
 constexpr const char* kSegmentSuffix = ".kpi.zst";
 constexpr const char* kWalSuffix = ".wal";
+// Ranges up to this many hours list their hour directories by name; wider
+// ones walk the directories that exist (ListHours).
+constexpr int64_t kDirectHours = 24;
 
 // "<writer>-<seq>" → key fields; writer may be "compact".
 bool ParseWriterSeq(const std::string& stem, FileKey* key) {
@@ -192,7 +195,16 @@ Status StoreLayout::ListHours(int64_t from_ms, int64_t to_ms, std::vector<int64_
 Status StoreLayout::ListSegments(int64_t from_ms, int64_t to_ms, std::vector<ListedFile>* out) const {
   out->clear();
   std::vector<int64_t> hours;
-  KPI_RETURN_IF_ERROR(ListHours(from_ms, to_ms, &hours));
+  from_ms = std::max(from_ms, kMinTimeMs);
+  to_ms = std::min(to_ms, kMaxTimeMs);
+  if (to_ms - from_ms <= kDirectHours * kMsPerHour) {
+    // Readers snapshot one hour at a time: listing its directory directly
+    // saves walking segments/, the year, month and day (five listings) for
+    // each of them, which was most of a 30-day sample's system time.
+    for (int64_t h = HourStart(from_ms); h < to_ms; h += kMsPerHour) hours.push_back(h);
+  } else {
+    KPI_RETURN_IF_ERROR(ListHours(from_ms, to_ms, &hours));
+  }
   for (int64_t hour : hours) KPI_RETURN_IF_ERROR(ListHourDir(hour, out));
   std::sort(out->begin(), out->end(),
             [](const ListedFile& a, const ListedFile& b) { return a.key < b.key; });

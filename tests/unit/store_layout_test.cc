@@ -140,3 +140,21 @@ TEST_CASE("WALs are listed by hour range and sorted") {
   REQUIRE(layout.ListWals(kHour + kMsPerHour, kMaxTimeMs, &files).ok());
   CHECK(Keys(files) == std::vector<FileKey>{b});
 }
+
+TEST_CASE("ranges of a day or less list hour directories by name, wider ones walk; both agree") {
+  ScratchStore store;
+  const StoreLayout& layout = store.layout();
+  std::vector<FileKey> keys;
+  for (int h : {0, 1, 5, 23, 24, 30}) keys.push_back(FileKey{kHour + h * kMsPerHour, "a1", 1});
+  for (const FileKey& k : keys) store.Touch(layout.SegmentPath(k));
+  std::vector<ListedFile> files;
+  // Exactly 24 hours (across midnight): listed by name.
+  REQUIRE(layout.ListSegments(kHour + kMsPerHour, kHour + 25 * kMsPerHour, &files).ok());
+  CHECK(Keys(files) == std::vector<FileKey>{keys[1], keys[2], keys[3], keys[4]});
+  // 24 hours and 1 ms, ending inside hour 30: walked.
+  REQUIRE(layout.ListSegments(kHour + 6 * kMsPerHour, kHour + 30 * kMsPerHour + 1, &files).ok());
+  CHECK(Keys(files) == std::vector<FileKey>{keys[3], keys[4], keys[5]});
+  // A range ending mid-hour includes that hour; one starting mid-hour too.
+  REQUIRE(layout.ListSegments(kHour + 5 * kMsPerHour + 1, kHour + 23 * kMsPerHour + 1, &files).ok());
+  CHECK(Keys(files) == std::vector<FileKey>{keys[2], keys[3]});
+}
