@@ -3,7 +3,7 @@
 // the time to `zstd -3` compressing the same JSON lines.
 //
 //   kpi-mkstore --data-dir /tmp/s --records 60000 --hours 1 --wal-hours 1
-//   kpi-seal --data-dir /tmp/s [--level 3] [--block-size 1M]
+//   kpi-seal --data-dir /tmp/s [--level 3] [--block-size 128K]
 //
 // Prints "<records> <segment bytes> <seconds>".
 #include <CLI/CLI.hpp>
@@ -19,7 +19,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"kpi-seal - seal a store's write-ahead files and time it"};
-  std::string data_dir, block_size = "1M";
+  std::string data_dir, block_size = "128K";
   kpi::SealOptions options;
   app.add_option("--data-dir", data_dir, "the store")->required();
   app.add_option("--level,--zstd-level", options.zstd_level, "segment compression level");
