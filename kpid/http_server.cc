@@ -257,6 +257,9 @@ void HttpServer::AddReadRoutes(httplib::Server* server) {
     ScrapeGauges gauges;
     gauges.committer = stats_;
     gauges.free_disk_bytes = FreeDiskBytes(options_.data_dir);
+    // Counts of what was stored and refused are about the store's data:
+    // no proxy or browser cache keeps them, as no read answer is kept.
+    res.set_header("Cache-Control", "no-store");
     res.set_content(metrics_->RenderPrometheus(gauges), "text/plain; version=0.0.4");
   });
   if (read_api_ != nullptr) read_api_->AddRoutes(server);

@@ -3,7 +3,7 @@
 # start on a read-token file that is not private, is a symbolic link, holds a
 # short token or a name or token twice; each named token reads, and every
 # read is logged with the token's name, the range and the record count but
-# never the token; read answers carry Cache-Control: no-store; /metrics
+# never the token; read answers and /metrics carry Cache-Control: no-store; /metrics
 # labels rejections only with the schema's fields and "unknown", whatever keys
 # clients send.
 source "$(dirname "$0")/kpid_lib.sh"
@@ -101,7 +101,8 @@ open(sys.argv[1], "w").write('{"csrf":"x","data":[' + ",".join(blobs) + "]}")
 PY
 out=$(post "$P" application/json "$WORK/junk.json")
 case "$out" in '200 {"stored":0,'*) ;; *) fail "the junk batch: $out" ;; esac
-curl -sS "http://127.0.0.1:$P/metrics" >"$WORK/metrics"
+curl -sS -D "$WORK/h" "http://127.0.0.1:$P/metrics" >"$WORK/metrics"
+no_store "/metrics"
 grep -qx 'kpi_records_rejected_total{field="unknown"} 70' "$WORK/metrics" ||
   fail "70 junk keys must count as unknown: $(grep rejected "$WORK/metrics")"
 grep -qx 'kpi_records_rejected_total{field="number_emails"} 1' "$WORK/metrics" ||
