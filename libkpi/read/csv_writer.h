@@ -18,6 +18,11 @@
 // A projection (kpictl's --fields) keeps only the columns of the top-level
 // members it keeps; `time` goes with `timestamp`.
 //
+// Canonical records (format-spec/segment.md §2.2) are read by a byte scanner
+// (CanonicalJsonScanner) that takes each member's text where it lies; any
+// line it does not accept goes through simdjson instead, which gives the same
+// cells for everything the scanner accepts (tests/unit/csv_scan_test.cc).
+//
 // Quoting per RFC 4180: a cell holding a comma, a double quote, CR or LF is
 // enclosed in double quotes with its quotes doubled. Rows end in CRLF: the
 // rows produced here end in CR and OutputSink::AppendLine adds the LF.
@@ -32,6 +37,7 @@
 #include <vector>
 
 #include "libkpi/read/field_projection.h"
+#include "libkpi/util/canonical_json_scanner.h"
 #include "libkpi/util/json_line_parser.h"
 #include "libkpi/ingest/schema.h"
 #include "libkpi/ingest/schema_columns.h"
@@ -56,6 +62,13 @@ class CsvWriter {
   // Formats one stored record line into *row, replacing its contents.
   // Corruption if the line is not a JSON object.
   Status FormatRow(std::string_view json, std::string* row);
+  // FormatRow through simdjson only, never the scanner: the reference the
+  // scanner is tested against.
+  Status FormatParsedRow(std::string_view json, std::string* row);
+
+  // How many rows the scanner formatted, and how many went through simdjson.
+  uint64_t scanned_rows() const { return scanned_rows_; }
+  uint64_t parsed_rows() const { return parsed_rows_; }
 
   uint64_t unknown_members() const { return unknown_members_; }
 
@@ -64,6 +77,7 @@ class CsvWriter {
   // when the projection drops it) and, for objects, its fields.
   struct Node {
     std::string name;
+    std::string key;  // "name": as a canonical record spells it
     int column = -1;
     bool kept = true;
     std::vector<Node> children;
@@ -75,6 +89,14 @@ class CsvWriter {
                                   simdjson::ondemand::object object);
   simdjson::error_code FillValue(const Node& node, simdjson::ondemand::value value);
   void FillTime();
+  void AppendRow(std::string* row);
+  // Fills cells_ from a line the scanner accepts; false for any other line
+  // (cells_ are then partly filled and unknown_members_ unchanged).
+  bool ScanRecord(std::string_view json);
+  bool ScanObject(const std::vector<Node>& nodes, CanonicalJsonScanner* scanner,
+                  uint64_t* unknown);
+  bool ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint64_t* unknown);
+  std::string_view QuoteStructured(std::string_view text);
 
   std::vector<Node> members_;  // top level: _id, timestamp, schema fields
   std::vector<std::string> columns_;
@@ -83,10 +105,22 @@ class CsvWriter {
   // Views into the line or the parser's string buffer, valid during one
   // FormatRow: copying each cell was 8% of a CSV export's samples.
   std::vector<std::string_view> cells_;
+  // Cells to append as they are: quoted by the scanner already (structured
+  // values, into quoted_) or never needing quotes (numbers, booleans).
+  std::vector<char> final_cells_;
   int64_t time_ms_ = -1;  // the instant time_text_ spells: records share timestamps
   std::string time_text_;
+  // Unescaped strings and quoted structured values of the scanned record,
+  // sized for the worst case up front so that cells_ may point into them.
+  std::string unescaped_;
+  std::string quoted_;
+  size_t quoted_size_ = 0;
+  const char* line_end_ = nullptr;  // of the scanned line
+  std::vector<const char*> quotes_;  // of the structured value being scanned
   JsonLineParser parser_;
   uint64_t unknown_members_ = 0;
+  uint64_t scanned_rows_ = 0;
+  uint64_t parsed_rows_ = 0;
 };
 
 }  // namespace kpi

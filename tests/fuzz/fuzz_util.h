@@ -3,7 +3,7 @@
 //
 // Every target is a function `int Fuzz<Name>(const uint8_t*, size_t)` defined
 // in fuzz_<name>.cc; the file also defines LLVMFuzzerTestOneInput unless
-// KPI_FUZZ_NO_ENTRY_POINT is set, which lets one binary hold all four.
+// KPI_FUZZ_NO_ENTRY_POINT is set, which lets one binary hold them all.
 // A broken invariant calls FuzzCheck, which aborts so libFuzzer (or the
 // unit test under ASan) reports the input.
 #pragma once

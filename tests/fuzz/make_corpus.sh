@@ -26,6 +26,16 @@ printf '\x01data=%%5B%%5D&csrf=a+b%%2Bc' > "$corpus/form_decoder/csrf"
 printf '\x00a=1&&data&data=2' > "$corpus/form_decoder/empty-pairs"
 printf '\x00data=%%zz' > "$corpus/form_decoder/bad-escape"
 
+# csv_row: record lines, canonical (the scanner's path) and not (simdjson's).
+mkdir -p "$corpus/csv_row"
+printf '%s' '{"_id":"n1-0000000000000007","timestamp":1361440800000,"event_stream":[["screen.rp_info",2721],["picker",40,5]],"email_type":"primary","number_emails":3,"new_account":false,"language":"en-US","screen_size":{"width":640,"height":480},"sample_rate":0.1,"user_agent":{"os":"Windows","browser":"Firefox","version":"5.1"}}' \
+  > "$corpus/csv_row/canonical"
+printf '%s' '{"_id":"a-1","timestamp":5,"language":"a\"b\\c\u00e9\ud83d\ude00","theme":"x","user_agent":{"os":null,"z":[1,{"k":true}]}}' \
+  > "$corpus/csv_row/escapes-unknown"
+printf '%s' '{"_id":"a-2","timestamp":-0,"event_stream":[],"number_emails":1.5e-3,"screen_size":7}' \
+  > "$corpus/csv_row/odd-values"
+printf '%s' '{ "_id" : "a-3", "timestamp" : 1 }' > "$corpus/csv_row/white-space"
+
 for v in three-records compacted torn corrupt-block; do
   cp "$root/format-spec/vectors/$v.kpi.zst" "$corpus/segment_reader/$v"
 done

@@ -11,6 +11,7 @@
 #include <string>
 
 #define KPI_FUZZ_NO_ENTRY_POINT
+#include "tests/fuzz/fuzz_csv_row.cc"
 #include "tests/fuzz/fuzz_form_decoder.cc"
 #include "tests/fuzz/fuzz_ingest_body.cc"
 #include "tests/fuzz/fuzz_segment_reader.cc"
@@ -58,4 +59,8 @@ TEST_CASE("fuzz seeds and regressions replay: WAL reader") {
 
 TEST_CASE("fuzz seeds and regressions replay: segment reader") {
   CHECK(Replay("segment_reader", kpi::fuzz::FuzzSegmentReader) >= 4);
+}
+
+TEST_CASE("fuzz seeds and regressions replay: CSV row") {
+  CHECK(Replay("csv_row", kpi::fuzz::FuzzCsvRow) >= 4);
 }

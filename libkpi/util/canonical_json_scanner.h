@@ -1,0 +1,87 @@
+// CanonicalJsonScanner: walks the bytes of JSON text written the way kpi's
+// canonicaliser writes records (format-spec/segment.md §2.2: no white space,
+// RFC 8259 strings and numbers) without building anything, so a reader that
+// only needs each member's text (CSV export) need not run a parser over it.
+//
+// It accepts a strict subset of JSON: anything it does not expect makes a
+// Read* call return false, and the caller then hands the text to simdjson.
+// Not accepted: white space anywhere, key strings holding a backslash, bytes
+// below 0x20 in strings, invalid UTF-8, nesting deeper than kMaxDepth, and
+// anything that is not valid JSON. Whatever it accepts is valid JSON, so a
+// simdjson parse of the same text sees the same values (the differential unit
+// test and fuzz target check that).
+//
+// Thread-safety: a scanner is a cursor over text it does not own; one thread.
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kpi {
+
+// One value as the scanner found it.
+struct ScannedJson {
+  enum Type { kString, kNumber, kBoolean, kNull, kArray, kObject };
+  Type type = kNull;
+  // The value's text; for a string, what lies between its quotes (still
+  // escaped when `escaped`).
+  std::string_view text;
+  bool escaped = false;
+};
+
+class CanonicalJsonScanner {
+ public:
+  static constexpr int kMaxDepth = 32;
+
+  explicit CanonicalJsonScanner(std::string_view text)
+      : p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool AtEnd() const { return p_ == end_; }
+  // Whether the next byte is `c` (then consumed, for Consume).
+  bool Peek(char c) const { return p_ != end_ && *p_ == c; }
+  bool Consume(char c) {
+    if (!Peek(c)) return false;
+    ++p_;
+    return true;
+  }
+  // Whether the next bytes are `bytes` (then consumed).
+  bool ConsumeBytes(std::string_view bytes) {
+    if (static_cast<size_t>(end_ - p_) < bytes.size() ||
+        std::memcmp(p_, bytes.data(), bytes.size()) != 0) {
+      return false;
+    }
+    p_ += bytes.size();
+    return true;
+  }
+  // `"key":` where the key holds no backslash; *key is what lies between
+  // the quotes.
+  bool ReadKey(std::string_view* key);
+  // Any one value, checked down to its last byte. With `quotes`, the
+  // address of every '"' byte of the value's text (string delimiters and
+  // escaped quotes) is appended to it, in order.
+  bool ReadValue(ScannedJson* value, std::vector<const char*>* quotes = nullptr);
+
+ private:
+  bool ReadString(std::string_view* text, bool* escaped);
+  bool ReadShortString(std::string_view* text);
+  bool ReadShortOrLongString(std::string_view* text);
+  bool SkipShortInteger();
+  bool SkipEventArrays();
+  bool SkipNumber();
+  bool SkipLiteral(std::string_view literal);
+  bool SkipScalar();
+  bool SkipComposite();
+
+  const char* p_;
+  const char* end_;
+  std::vector<const char*>* quotes_ = nullptr;  // during ReadValue
+};
+
+// Appends the unescaped form of a scanned string's text to *out, as simdjson
+// would unescape it; false (with *out partly appended) for an escape it does
+// not handle: a \u escape of a surrogate.
+bool AppendUnescapedJson(std::string_view text, std::string* out);
+
+}  // namespace kpi
