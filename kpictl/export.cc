@@ -153,27 +153,21 @@ Status LoadCsvSchema(const std::string& schema_file, Schema* schema) {
 class CsvSink final : public OutputSink {
  public:
   CsvSink(std::unique_ptr<CsvWriter> csv, std::unique_ptr<OutputSink> out)
-      : csv_(std::move(csv)), out_(std::move(out)) {}
+      : csv_(std::move(csv)), out_(std::move(out)) {
+    converts_lines_ = true;
+  }
 
   const CsvWriter& csv() const { return *csv_; }
   Status WriteHeader() { return out_->AppendLine(csv_->HeaderRow()); }
-  Status Finish() override {
-    KPI_RETURN_IF_ERROR(Drain());
-    return out_->Finish();
-  }
+  Status Finish() override { return out_->Finish(); }
 
  protected:
-  Status Drain() override {
-    std::string_view rest = buffer_;
-    while (!rest.empty()) {
-      const size_t end = rest.find('\n');  // AppendLine ended every line
-      KPI_RETURN_IF_ERROR(csv_->FormatRow(rest.substr(0, end), &row_));
-      KPI_RETURN_IF_ERROR(out_->AppendLine(row_));
-      rest.remove_prefix(end + 1);
-    }
-    buffer_.clear();
-    return Status::OK();
+  Status ConvertLine(std::string_view line) override {
+    bytes_in_ += line.size() + 1;
+    KPI_RETURN_IF_ERROR(csv_->FormatRow(line, &row_));
+    return out_->AppendLine(row_);
   }
+  Status Drain() override { return Status::OK(); }  // nothing is buffered here
 
  private:
   std::unique_ptr<CsvWriter> csv_;

@@ -34,8 +34,9 @@ class OutputSink {
   static Status OpenFile(const std::string& path, int zstd_level,
                          std::unique_ptr<OutputSink>* sink, FileSystem* fs = nullptr);
 
-  // Appends `line` and a '\n'.
+  // Appends `line` and a '\n' (a line-converting sink: its converted line).
   Status AppendLine(std::string_view line) {
+    if (converts_lines_) return ConvertLine(line);
     if (buffer_.size() + line.size() + 1 > kBufferBytes) KPI_RETURN_IF_ERROR(Drain());
     buffer_.append(line);
     buffer_.push_back('\n');
@@ -54,6 +55,13 @@ class OutputSink {
   OutputSink() { buffer_.reserve(kBufferBytes); }
   // Writes (or compresses) buffer_ and empties it.
   virtual Status Drain() = 0;
+  // A sink that turns each line into another (kpictl's CSV export) sets
+  // converts_lines_ and gets every line here as it comes, without copying
+  // it into buffer_ first: the copy and finding the lines again were 5 % of
+  // a CSV export. It counts bytes_in_ itself.
+  virtual Status ConvertLine(std::string_view /*line*/) { return Status::OK(); }
+
+  bool converts_lines_ = false;
 
   std::string buffer_;
   uint64_t bytes_in_ = 0;

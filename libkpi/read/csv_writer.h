@@ -77,7 +77,11 @@ class CsvWriter {
   // when the projection drops it) and, for objects, its fields.
   struct Node {
     std::string name;
-    std::string key;  // "name": as a canonical record spells it
+    // "name": as a canonical record spells it, then 32 NULs (see
+    // CanonicalJsonScanner::ConsumePaddedBytes).
+    std::string padded_key;
+    size_t key_size = 0;
+    std::string_view key() const { return std::string_view(padded_key.data(), key_size); }
     int column = -1;
     bool kept = true;
     std::vector<Node> children;

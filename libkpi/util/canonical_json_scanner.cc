@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
+#include <cstring>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -123,27 +126,53 @@ inline bool CanonicalJsonScanner::ReadString(std::string_view* text, bool* escap
 }
 
 // The fast path of ReadString: an unescaped ASCII string of up to 63 bytes,
-// 16 at a time while 16 can be read after the opening quote; false (nothing
-// consumed) for any other.
-inline bool CanonicalJsonScanner::ReadShortString(std::string_view* text) {
+// 32 at a time while 32 can be read after the opening quote (one branch for
+// most event names, whose lengths vary), else 16 when 16 can be read (the
+// last members); false (nothing consumed) for any other.
+[[gnu::always_inline]] inline bool CanonicalJsonScanner::ReadShortString(std::string_view* text) {
 #ifdef __SSE2__
   if (p_ == end_ || *p_ != '"') return false;
   const char* chunk = p_ + 1;
-  for (int i = 0; i < 4 && end_ - chunk >= 16; ++i, chunk += 16) {
-    const unsigned stops = StringStops(chunk);
-    if (stops == 0) continue;
-    const char* const close = chunk + __builtin_ctz(stops);
-    if (*close != '"') return false;
-    if (quotes_ != nullptr) {
-      quotes_->push_back(p_);
-      quotes_->push_back(close);
-    }
-    *text = std::string_view(p_ + 1, static_cast<size_t>(close - p_ - 1));
-    p_ = close + 1;
+  uint32_t stops = 0;
+  for (int i = 0; i < 2 && end_ - chunk >= 32 && stops == 0; ++i) {
+    stops = StringStops(chunk) | (StringStops(chunk + 16) << 16);
+    if (stops == 0) chunk += 32;
+  }
+  if (stops == 0 && chunk == p_ + 1 && end_ - chunk >= 16) stops = StringStops(chunk);
+  if (stops == 0) return false;
+  const char* const close = chunk + __builtin_ctz(stops);
+  if (*close != '"') return false;
+  if (quotes_ != nullptr) {
+    quotes_->push_back(p_);
+    quotes_->push_back(close);
+  }
+  *text = std::string_view(p_ + 1, static_cast<size_t>(close - p_ - 1));
+  p_ = close + 1;
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool CanonicalJsonScanner::ConsumePaddedBytes(std::string_view bytes) {
+  if (static_cast<size_t>(end_ - p_) < bytes.size()) return false;
+#ifdef __SSE2__
+  if (bytes.size() <= 32 && end_ - p_ >= 32) {
+    const auto same = [](const char* a, const char* b) {
+      return static_cast<uint32_t>(
+          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
+                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)))));
+    };
+    const uint64_t want = (uint64_t{1} << bytes.size()) - 1;
+    const uint64_t equal = same(p_, bytes.data()) | (same(p_ + 16, bytes.data() + 16) << 16);
+    if ((equal & want) != want) return false;
+    p_ += bytes.size();
     return true;
   }
 #endif
-  return false;
+  if (std::memcmp(p_, bytes.data(), bytes.size()) != 0) return false;
+  p_ += bytes.size();
+  return true;
 }
 
 bool CanonicalJsonScanner::ReadKey(std::string_view* key) {
@@ -184,7 +213,7 @@ bool CanonicalJsonScanner::SkipLiteral(std::string_view literal) {
 
 // The fast path of SkipNumber: 1-15 digits without a leading zero followed
 // by , ] or }, when 16 bytes can be read; false (nothing consumed) otherwise.
-inline bool CanonicalJsonScanner::SkipShortInteger() {
+[[gnu::always_inline]] inline bool CanonicalJsonScanner::SkipShortInteger() {
 #ifdef __SSE2__
   if (end_ - p_ < 16 || *p_ < '1' || *p_ > '9') return false;
   const unsigned non_digits = NonDigits(p_);
@@ -199,7 +228,8 @@ inline bool CanonicalJsonScanner::SkipShortInteger() {
 }
 
 // A string, on its fast path when it can.
-inline bool CanonicalJsonScanner::ReadShortOrLongString(std::string_view* text) {
+[[gnu::always_inline]] inline bool CanonicalJsonScanner::ReadShortOrLongString(
+    std::string_view* text) {
   if (ReadShortString(text)) return true;
   bool escaped = false;
   return ReadString(text, &escaped);
@@ -298,7 +328,7 @@ bool CanonicalJsonScanner::ReadValue(ScannedJson* value, std::vector<const char*
   switch (*p_) {
     case '"':
       value->type = ScannedJson::kString;
-      ok = ReadString(&value->text, &value->escaped);
+      ok = ReadShortString(&value->text) || ReadString(&value->text, &value->escaped);
       quotes_ = nullptr;
       return ok;
     case '[': value->type = ScannedJson::kArray; ok = SkipComposite(); break;

@@ -14,7 +14,6 @@
 // Thread-safety: a scanner is a cursor over text it does not own; one thread.
 #pragma once
 
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,15 +45,10 @@ class CanonicalJsonScanner {
     ++p_;
     return true;
   }
-  // Whether the next bytes are `bytes` (then consumed).
-  bool ConsumeBytes(std::string_view bytes) {
-    if (static_cast<size_t>(end_ - p_) < bytes.size() ||
-        std::memcmp(p_, bytes.data(), bytes.size()) != 0) {
-      return false;
-    }
-    p_ += bytes.size();
-    return true;
-  }
+  // Whether the next bytes are `bytes` (then consumed). bytes.data() must
+  // be readable for 32 bytes however short `bytes` is (a key is compared in
+  // two SSE2 steps then).
+  bool ConsumePaddedBytes(std::string_view bytes);
   // `"key":` where the key holds no backslash; *key is what lies between
   // the quotes.
   bool ReadKey(std::string_view* key);
