@@ -37,32 +37,6 @@ Status KeptMembers(const std::vector<std::string>& names, FieldProjection* proje
   return Status::OK();
 }
 
-// Copies n bytes from `from` to `out` and returns the end of what it wrote:
-// whole 16-byte registers while `limit` (the end of readable input) allows,
-// so `out` needs 32 bytes of room past the n. The runs between an event's
-// quotes are ~10-20 bytes; memcpy's call cost more than the copy.
-inline char* CopyRun(char* out, const char* from, size_t n, const char* limit) {
-#ifdef __SSE2__
-  if (n <= 32 && limit - from >= 32) {  // most runs: two stores, no loop
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + 16)));
-    return out + n;
-  }
-  while (n > 0 && limit - from >= 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
-    const size_t step = n < 16 ? n : 16;
-    out += step;
-    from += step;
-    n -= step;
-  }
-#endif
-  if (n != 0) std::memcpy(out, from, n);
-  return out + n;
-}
-
 // Copies `cell` to `out` with each double quote doubled; returns the end of
 // what it wrote. `out` has room for 2 * cell.size() + 16 bytes.
 char* CopyDoublingQuotes(std::string_view cell, char* out) {
@@ -224,11 +198,10 @@ bool CsvWriter::ScanRecord(std::string_view json) {
   unescaped_.clear();
   unescaped_.reserve(json.size());  // never more: cells_ may point into it
   // Quoted, a value is at most twice its size and two quotes (and the
-  // values are parts of the line); 32 bytes more for CopyRun's
+  // values are parts of the line); 32 bytes more for the scanner's
   // whole-register stores.
   if (quoted_.size() < 3 * json.size() + 32) quoted_.resize(3 * json.size() + 32);
   quoted_size_ = 0;
-  line_end_ = json.data() + json.size();
   uint64_t unknown = 0;
   if (!scanner.Consume('{') || !ScanObject(members_, &scanner, &unknown) || !scanner.AtEnd()) {
     return false;
@@ -273,8 +246,12 @@ bool CsvWriter::ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint6
   const bool leaf = node.kept && !object_node;
   const bool structured = leaf && (scanner->Peek('[') || scanner->Peek('{'));
   ScannedJson value;
-  quotes_.clear();
-  if (!scanner->ReadValue(&value, structured ? &quotes_ : nullptr)) return false;
+  // A structured value is written doubled after an opening quote in quoted_
+  // as the scanner walks it (finding its quotes again was 15 % of a CSV
+  // export's samples).
+  char* const quoted = quoted_.data() + quoted_size_;
+  char* doubled_end = quoted + 1;
+  if (!scanner->ReadValue(&value, structured ? &doubled_end : nullptr)) return false;
   if (!leaf || value.type == ScannedJson::kNull) return true;
   std::string_view& cell = cells_[node.column];
   // Whether the cell goes into the row as it is (a member may come twice,
@@ -285,12 +262,14 @@ bool CsvWriter::ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint6
     cell = value.text;  // never quoted: no , " CR or LF
     final = 1;
   } else if (structured) {
-    // Quoted here, where its quotes are known, rather than searched for
-    // again by AppendCsvCell: 15 % of a CSV export's samples.
-    if (quotes_.empty() && value.text.find(',') == std::string_view::npos) {
+    const bool has_quotes = static_cast<size_t>(doubled_end - quoted - 1) != value.text.size();
+    if (!has_quotes && value.text.find(',') == std::string_view::npos) {
       cell = value.text;  // [], [5]: nothing to quote
     } else {
-      cell = QuoteStructured(value.text);
+      *quoted = '"';
+      *doubled_end++ = '"';
+      cell = std::string_view(quoted, static_cast<size_t>(doubled_end - quoted));
+      quoted_size_ += cell.size();
     }
     final = 1;
   } else if (!value.escaped) {
@@ -301,23 +280,6 @@ bool CsvWriter::ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint6
     cell = std::string_view(unescaped_).substr(start);
   }
   return true;
-}
-
-// `text` in double quotes, each of its quotes (quotes_) doubled, in quoted_.
-std::string_view CsvWriter::QuoteStructured(std::string_view text) {
-  char* const begin = quoted_.data() + quoted_size_;
-  char* out = begin;
-  *out++ = '"';
-  const char* from = text.data();
-  for (const char* quote : quotes_) {
-    out = CopyRun(out, from, static_cast<size_t>(quote + 1 - from), line_end_);
-    *out++ = '"';
-    from = quote + 1;
-  }
-  out = CopyRun(out, from, static_cast<size_t>(text.data() + text.size() - from), line_end_);
-  *out++ = '"';
-  quoted_size_ += static_cast<size_t>(out - begin);
-  return std::string_view(begin, static_cast<size_t>(out - begin));
 }
 
 simdjson::error_code CsvWriter::FillObject(const std::vector<Node>& nodes, od::object object) {

@@ -100,7 +100,6 @@ class CsvWriter {
   bool ScanObject(const std::vector<Node>& nodes, CanonicalJsonScanner* scanner,
                   uint64_t* unknown);
   bool ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint64_t* unknown);
-  std::string_view QuoteStructured(std::string_view text);
 
   std::vector<Node> members_;  // top level: _id, timestamp, schema fields
   std::vector<std::string> columns_;
@@ -119,8 +118,6 @@ class CsvWriter {
   std::string unescaped_;
   std::string quoted_;
   size_t quoted_size_ = 0;
-  const char* line_end_ = nullptr;  // of the scanned line
-  std::vector<const char*> quotes_;  // of the structured value being scanned
   JsonLineParser parser_;
   uint64_t unknown_members_ = 0;
   uint64_t scanned_rows_ = 0;

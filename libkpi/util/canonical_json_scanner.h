@@ -16,7 +16,6 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace kpi {
 
@@ -52,10 +51,12 @@ class CanonicalJsonScanner {
   // `"key":` where the key holds no backslash; *key is what lies between
   // the quotes.
   bool ReadKey(std::string_view* key);
-  // Any one value, checked down to its last byte. With `quotes`, the
-  // address of every '"' byte of the value's text (string delimiters and
-  // escaped quotes) is appended to it, in order.
-  bool ReadValue(ScannedJson* value, std::vector<const char*>* quotes = nullptr);
+  // Any one value, checked down to its last byte. With `doubled`, the
+  // value's text with each '"' doubled (as CSV quotes it) is also written at
+  // *doubled, which has room for twice the text and 32 bytes, and *doubled
+  // is moved past it: the walk knows where the quotes are, so they need no
+  // second search.
+  bool ReadValue(ScannedJson* value, char** doubled = nullptr);
 
  private:
   bool ReadString(std::string_view* text, bool* escaped);
@@ -70,7 +71,12 @@ class CanonicalJsonScanner {
 
   const char* p_;
   const char* end_;
-  std::vector<const char*>* quotes_ = nullptr;  // during ReadValue
+  void DoubleThrough(const char* quote);
+
+  // During a ReadValue that doubles quotes: where the output goes, and the
+  // first byte of the text not copied yet.
+  char* doubled_ = nullptr;
+  const char* doubled_from_ = nullptr;
 };
 
 // Appends the unescaped form of a scanned string's text to *out, as simdjson
