@@ -259,12 +259,12 @@ bool CsvWriter::ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint6
   char& final = final_cells_[node.column];
   final = 0;
   if (value.type == ScannedJson::kNumber || value.type == ScannedJson::kBoolean) {
-    cell = value.text;  // never quoted: no , " CR or LF
+    cell = value.text();  // never quoted: no , " CR or LF
     final = 1;
   } else if (structured) {
-    const bool has_quotes = static_cast<size_t>(doubled_end - quoted - 1) != value.text.size();
-    if (!has_quotes && value.text.find(',') == std::string_view::npos) {
-      cell = value.text;  // [], [5]: nothing to quote
+    const bool has_quotes = doubled_end - quoted - 1 != value.end - value.begin;
+    if (!has_quotes && value.text().find(',') == std::string_view::npos) {
+      cell = value.text();  // [], [5]: nothing to quote
     } else {
       *quoted = '"';
       *doubled_end++ = '"';
@@ -273,10 +273,10 @@ bool CsvWriter::ScanValue(const Node& node, CanonicalJsonScanner* scanner, uint6
     }
     final = 1;
   } else if (!value.escaped) {
-    cell = value.text;
+    cell = value.text();
   } else {
     const size_t start = unescaped_.size();
-    if (!AppendUnescapedJson(value.text, &unescaped_)) return false;
+    if (!AppendUnescapedJson(value.text(), &unescaped_)) return false;
     cell = std::string_view(unescaped_).substr(start);
   }
   return true;

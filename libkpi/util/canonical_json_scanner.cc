@@ -358,6 +358,7 @@ bool CanonicalJsonScanner::SkipComposite() {
 bool CanonicalJsonScanner::ReadValue(ScannedJson* value, char** doubled) {
   if (p_ == end_) return false;
   const char* const start = p_;
+  std::string_view text;
   doubled_ = doubled != nullptr ? *doubled : nullptr;
   doubled_from_ = start;
   value->escaped = false;
@@ -365,7 +366,9 @@ bool CanonicalJsonScanner::ReadValue(ScannedJson* value, char** doubled) {
   switch (*p_) {
     case '"':
       value->type = ScannedJson::kString;
-      ok = ReadShortString(&value->text) || ReadString(&value->text, &value->escaped);
+      ok = ReadShortString(&text) || ReadString(&text, &value->escaped);
+      value->begin = text.data();
+      value->end = text.data() + text.size();
       break;
     case '[': value->type = ScannedJson::kArray; ok = SkipComposite(); break;
     case '{': value->type = ScannedJson::kObject; ok = SkipComposite(); break;
@@ -379,7 +382,8 @@ bool CanonicalJsonScanner::ReadValue(ScannedJson* value, char** doubled) {
   }
   doubled_ = nullptr;
   if (value->type != ScannedJson::kString) {
-    value->text = std::string_view(start, static_cast<size_t>(p_ - start));
+    value->begin = start;
+    value->end = p_;
   }
   return ok;
 }

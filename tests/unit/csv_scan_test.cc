@@ -185,14 +185,14 @@ TEST_CASE("the scanner reads values to their last byte") {
   CHECK(key == "k");
   REQUIRE(scanner.ReadValue(&value));
   CHECK(value.type == kpi::ScannedJson::kArray);
-  CHECK(value.text == R"([1,"a\"",{"b":null}])");
+  CHECK(value.text() == R"([1,"a\"",{"b":null}])");
   REQUIRE(scanner.Consume(','));
   REQUIRE(scanner.ReadKey(&key));
   REQUIRE(scanner.ReadValue(&value));
   CHECK(value.type == kpi::ScannedJson::kString);
   CHECK(value.escaped);
   std::string unescaped;
-  CHECK(kpi::AppendUnescapedJson(value.text, &unescaped));
+  CHECK(kpi::AppendUnescapedJson(value.text(), &unescaped));
   CHECK(unescaped == "x\\y");
   CHECK(scanner.AtEnd());
 }
