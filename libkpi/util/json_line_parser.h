@@ -26,6 +26,10 @@ class JsonLineParser {
     const size_t need = line.size() + simdjson::SIMDJSON_PADDING;
     if (buffer_.size() < need) buffer_.resize(need);
     std::memcpy(buffer_.data(), line.data(), line.size());
+    // The padding zeroed: simdjson reads into it on a malformed line, and
+    // a longer earlier line's bytes there made the error (even whether
+    // there was one) depend on what this parser saw before.
+    std::memset(buffer_.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
     return parser_.iterate(
         simdjson::padded_string_view(buffer_.data(), line.size(), buffer_.size()));
   }
