@@ -59,7 +59,8 @@
 //     the queue mutex *before* the file is created, and a closed WAL is never
 //     appended to again, so "listed and not open" means "safe to seal".
 //     Records that arrive for an hour already sealed go to a new WAL of that
-//     hour and so to another segment of it.
+//     hour and so to another segment of it. Each pass starts at the crash
+//     point "seal.pass" (KPI_PAUSE_AT=seal.pass:<ms> delays every pass).
 //   - Recovery (Open): every WAL of this writer is closed for good (new
 //     records go to new files), so no new write lands after a torn tail and
 //     Open need not read the backlog: it returns after taking the writer
