@@ -7,20 +7,21 @@
 namespace kpi {
 namespace {
 
+// kAnchor: the bytes the email, URL and User-Agent shapes hinge on ('@',
+// '/', ',', ' ', '.'); the scan looks around only these.
 enum CharClass : uint32_t {
-  kAt = 1, kColon = 2, kDot = 4, kSlash = 8, kDigit = 16, kSpace = 32, kComma = 64, kW = 128,
+  kAt = 1, kColon = 2, kDot = 4, kSlash = 8, kDigit = 16, kSpace = 32, kComma = 64, kAnchor = 128,
 };
 
 constexpr std::array<uint8_t, 256> MakeCharClasses() {
   std::array<uint8_t, 256> table{};
-  table['@'] = kAt;
+  table['@'] = kAt | kAnchor;
   table[':'] = kColon;
-  table['.'] = kDot;
-  table['/'] = kSlash;
+  table['.'] = kDot | kAnchor;
+  table['/'] = kSlash | kAnchor;
   for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
-  table[' '] = kSpace;
-  table[','] = kComma;
-  table['w'] = table['W'] = kW;
+  table[' '] = kSpace | kAnchor;
+  table[','] = kComma | kAnchor;
   return table;
 }
 constexpr std::array<uint8_t, 256> kCharClass = MakeCharClasses();
@@ -31,21 +32,6 @@ bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
-
-// `name@host`: an '@' with a non-blank character on each side.
-bool LooksLikeEmail(std::string_view t) {
-  for (size_t i = 1; i + 1 < t.size(); ++i) {
-    if (t[i] == '@' && !IsSpace(t[i - 1]) && !IsSpace(t[i + 1])) return true;
-  }
-  return false;
-}
-
-// "://" anywhere or a leading "//" (scheme-relative); "www." is found by
-// ScanWords.
-bool HasUrlPrefix(std::string_view t) {
-  if (t.find("://") != std::string_view::npos) return true;
-  return t.size() >= 2 && t[0] == '/' && t[1] == '/';
-}
 
 // Reads 1-3 digits worth at most 255 at *i.
 bool ReadOctet(std::string_view t, size_t* i) {
@@ -147,63 +133,77 @@ bool StartsAtNoCase(std::string_view t, size_t i, std::string_view lower) {
   return true;
 }
 
-struct WordShapes {
-  bool url = false;         // "www." starting a word
+// `t` just before `end` is `lower` (lower case), ignoring case.
+bool EndsAtNoCase(std::string_view t, size_t end, std::string_view lower) {
+  return end >= lower.size() && StartsAtNoCase(t, end - lower.size(), lower);
+}
+
+struct Shapes {
+  bool email = false;       // `name@host`: an '@' with a non-blank character on each side
+  bool url = false;         // "://" anywhere, a leading "//", or "www." starting a word
   bool user_agent = false;  // a product token or a User-Agent marker
 };
 
-// One pass for what starts at a character: "www." at a word start, a
-// product token with a version ("Mozilla/5.0", "chrome/21.0": a letter,
-// '/', a digit) and the markers only User-Agent strings carry. The first
-// letter picks the one marker to compare, so a pass costs little more than
-// reading the text.
-WordShapes ScanWords(std::string_view t) {
-  WordShapes found;
-  for (size_t i = 0; i < t.size(); ++i) {
-    const char c = Lower(t[i]);
-    switch (c) {
-      case '/':
-        found.user_agent |= i > 0 && i + 1 < t.size() && IsAlpha(t[i - 1]) && IsDigit(t[i + 1]);
-        break;
-      case 'w':
-        found.url |= (i == 0 || !IsAlnum(t[i - 1])) && StartsAtNoCase(t, i, "www.");
-        break;
-      case 'm':
-        found.user_agent |= StartsAtNoCase(t, i, "mozilla/");
-        break;
-      case 'a':
-        found.user_agent |= StartsAtNoCase(t, i, "applewebkit/");
-        break;
-      case 'g':
-        found.user_agent |= StartsAtNoCase(t, i, "gecko/");
-        break;
-      case 'k':
-        found.user_agent |= StartsAtNoCase(t, i, "khtml,");
-        break;
-      case 'l':
-        found.user_agent |= StartsAtNoCase(t, i, "like gecko");
-        break;
-      case 't':
-        found.user_agent |= StartsAtNoCase(t, i, "trident/");
-        break;
-      default:
-        break;
+// The shapes that hinge on the anchor byte at `i`: "www." ends in '.', the
+// product tokens ("Mozilla/5.0", "chrome/21.0": a letter, '/', a digit) and
+// the markers only User-Agent strings carry ("mozilla/", "applewebkit/",
+// "gecko/", "trident/", "khtml,", "like gecko") each hold a '/', ',' or ' '
+// at a fixed place, so they are compared only where that byte is.
+void ScanAnchor(std::string_view t, size_t i, Shapes* found) {
+  const size_t n = t.size();
+  switch (t[i]) {
+    case '@':
+      found->email |= i > 0 && i + 1 < n && !IsSpace(t[i - 1]) && !IsSpace(t[i + 1]);
+      break;
+    case '.':
+      found->url |= EndsAtNoCase(t, i, "www") && (i == 3 || !IsAlnum(t[i - 4]));
+      break;
+    case '/': {
+      found->url |= (i == 0 && n >= 2 && t[1] == '/') ||
+                    (i > 0 && t[i - 1] == ':' && i + 1 < n && t[i + 1] == '/');
+      if (i == 0) break;
+      found->user_agent |= i + 1 < n && IsAlpha(t[i - 1]) && IsDigit(t[i + 1]);
+      switch (Lower(t[i - 1])) {  // the markers' last letters
+        case 'a':
+          found->user_agent |= EndsAtNoCase(t, i, "mozilla");
+          break;
+        case 't':
+          found->user_agent |= EndsAtNoCase(t, i, "applewebkit") || EndsAtNoCase(t, i, "trident");
+          break;
+        case 'o':
+          found->user_agent |= EndsAtNoCase(t, i, "gecko");
+          break;
+        default:
+          break;
+      }
+      break;
     }
+    case ',':
+      found->user_agent |= EndsAtNoCase(t, i, "khtml");
+      break;
+    case ' ':
+      found->user_agent |= EndsAtNoCase(t, i, "like") && StartsAtNoCase(t, i + 1, "gecko");
+      break;
+    default:
+      break;
   }
-  return found;
 }
 
 }  // namespace
 
 const char* FindPersonalDataShape(std::string_view text) {
-  // Which of the characters the shapes need occur: one table load per byte.
+  // One pass: a table load per byte for the characters the shapes need, and
+  // a look around each anchor byte; the IP shapes are parsed only when their
+  // characters occur.
   uint32_t seen = 0;
-  for (char c : text) seen |= kCharClass[static_cast<unsigned char>(c)];
-  if ((seen & kAt) && LooksLikeEmail(text)) return "looks like an email address";
-  // "www." needs a '.' and a 'w'; the User-Agent shapes a '/', a ',' or a ' '.
-  const bool words = (seen & (kSlash | kComma | kSpace)) || (seen & (kDot | kW)) == (kDot | kW);
-  const WordShapes shapes = words ? ScanWords(text) : WordShapes{};
-  if (shapes.url || ((seen & kSlash) && HasUrlPrefix(text))) return "looks like a URL";
+  Shapes shapes;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const uint32_t cls = kCharClass[static_cast<unsigned char>(text[i])];
+    seen |= cls;
+    if (cls & kAnchor) ScanAnchor(text, i, &shapes);
+  }
+  if (shapes.email) return "looks like an email address";
+  if (shapes.url) return "looks like a URL";
   if ((seen & (kDot | kDigit)) == (kDot | kDigit) && LooksLikeIpv4(text)) {
     return "looks like an IP address";
   }
