@@ -55,28 +55,34 @@ std::string PathString(const PathNode* node) {
   return path.append(node->name);
 }
 
-// Which bytes each charset admits, one table per Charset value; a lookup per
-// byte keeps the check off the profile.
-using CharsetTable = std::array<bool, 256>;
+// Which bytes each charset admits (kInvalid clear), and which must be
+// escaped in a JSON string (kEscape: '"', '\\', controls), one table per
+// Charset value; a lookup per byte keeps the check off the profile, and the
+// same pass tells whether the text can be copied into the body unescaped.
+enum CharBits : uint8_t { kInvalid = 1, kEscape = 2 };
+using CharsetTable = std::array<uint8_t, 256>;
 constexpr CharsetTable MakeCharsetTable(Charset charset) {
   CharsetTable table{};
   for (int c = 0; c < 256; ++c) {
+    bool allowed = false;
     switch (charset) {
       case Charset::kPrintable:
-        table[c] = c >= 0x20 && c <= 0x7e;
+        allowed = c >= 0x20 && c <= 0x7e;
         break;
       case Charset::kLanguageTag:
-        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_';
+        allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
         break;
       case Charset::kText:
-        table[c] = c >= 0x20 && c != 0x7f;
+        allowed = c >= 0x20 && c != 0x7f;
         break;
       case Charset::kToken:
-        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == ' ' || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+        allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == ' ' || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
         break;
     }
+    table[c] = static_cast<uint8_t>((allowed ? 0 : kInvalid) |
+                                    (c < 0x20 || c == '"' || c == '\\' ? kEscape : 0));
   }
   return table;
 }
@@ -134,7 +140,8 @@ class Canonicalizer {
   bool EventStream(const FieldSpec& field, element value, const PathNode& at);
   bool Event(const FieldSpec& field, element value, const PathNode& at);
   bool CheckText(const FieldSpec& field, std::string_view text, size_t min_length,
-                 const PathNode& at);
+                 const PathNode& at, bool* needs_escape);
+  void AppendText(std::string_view text, bool needs_escape);
   bool CheckRange(int64_t value, int64_t min, int64_t max, const PathNode& at);
 
   const SchemaSpec& spec_;
@@ -157,7 +164,13 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
   if (members.size() > spec_.max_members) {
     return Fail(path, "too many members (max " + std::to_string(spec_.max_members) + ")");
   }
-  std::array<element, schema_internal::kMaxFieldsPerObject> found;
+  // Left uninitialised: only the slots of seen fields are written and read
+  // (constructing 64 elements would zero 1 KiB per object).
+  union Slot {
+    Slot() {}
+    element value;
+  };
+  std::array<Slot, schema_internal::kMaxFieldsPerObject> found;
   uint64_t seen = 0;
   size_t position = 0;
   for (auto [key, value] : members) {
@@ -169,7 +182,7 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
       const uint64_t bit = uint64_t{1} << index;
       if (seen & bit) return Fail(&at, "duplicate member");
       seen |= bit;
-      found[index] = value;
+      found[index].value = value;
     }
     ++position;
   }
@@ -178,14 +191,14 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
   for (size_t i = 0; i < fields.size(); ++i) {
     const FieldSpec& field = fields[i];
     const PathNode at{path, field.name};
-    if (!(seen & (uint64_t{1} << i)) || found[i].is_null()) {
+    if (!(seen & (uint64_t{1} << i)) || found[i].value.is_null()) {
       if (!Missing(field, &first, at)) return false;
       continue;
     }
     if (!first) body_->push_back(',');
     first = false;
     body_->append(field.json_key);
-    if (!Value(field, found[i], level, at)) return false;
+    if (!Value(field, found[i].value, level, at)) return false;
   }
   body_->push_back('}');
   return true;
@@ -308,8 +321,9 @@ bool Canonicalizer::Number(const FieldSpec& field, element value, const PathNode
   return true;
 }
 
+// *needs_escape: whether the text, valid, holds a byte JSON escapes.
 bool Canonicalizer::CheckText(const FieldSpec& field, std::string_view text, size_t min_length,
-                              const PathNode& at) {
+                              const PathNode& at, bool* needs_escape) {
   if (text.size() > field.max_length) {
     return Fail(&at, "too long (max " + std::to_string(field.max_length) + ")");
   }
@@ -320,25 +334,38 @@ bool Canonicalizer::CheckText(const FieldSpec& field, std::string_view text, siz
   if (const char* shape = FindPersonalDataShape(text)) {
     return Fail(&at, std::string(shape) + "; personal data is never stored");
   }
-  const CharsetTable& allowed = kCharsetTables[static_cast<int>(field.charset)];
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (!allowed[static_cast<unsigned char>(text[i])]) {
-      return Fail(&at, "invalid character at byte " + std::to_string(i));
-    }
+  const CharsetTable& table = kCharsetTables[static_cast<int>(field.charset)];
+  uint8_t bits = 0;
+  for (char c : text) bits |= table[static_cast<unsigned char>(c)];
+  if (bits & kInvalid) {
+    size_t i = 0;
+    while (!(table[static_cast<unsigned char>(text[i])] & kInvalid)) ++i;
+    return Fail(&at, "invalid character at byte " + std::to_string(i));
   }
   for (const std::string& forbidden : field.forbid) {
     if (text.find(forbidden) != std::string_view::npos) {
       return Fail(&at, "contains \"" + forbidden + "\", which the schema forbids");
     }
   }
+  *needs_escape = (bits & kEscape) != 0;
   return true;
+}
+
+// Most texts need no escape: CheckText's pass has said so, and they are
+// copied whole instead of scanned again.
+void Canonicalizer::AppendText(std::string_view text, bool needs_escape) {
+  if (needs_escape) return AppendJsonString(body_, text);
+  body_->push_back('"');
+  body_->append(text);
+  body_->push_back('"');
 }
 
 bool Canonicalizer::Text(const FieldSpec& field, element value, const PathNode& at) {
   std::string_view text;
   if (value.get(text)) return Fail(&at, "not a string");
-  if (!CheckText(field, text, field.min_length, at)) return false;
-  AppendJsonString(body_, text);
+  bool needs_escape;
+  if (!CheckText(field, text, field.min_length, at, &needs_escape)) return false;
+  AppendText(text, needs_escape);
   return true;
 }
 
@@ -412,8 +439,9 @@ bool Canonicalizer::Event(const FieldSpec& field, element value, const PathNode&
     if (index++ == 0) {
       std::string_view name;
       if (part.get(name)) return Fail(&part_at, "not a string");
-      if (!CheckText(field, name, 1, part_at)) return false;
-      AppendJsonString(body_, name);
+      bool needs_escape;
+      if (!CheckText(field, name, 1, part_at, &needs_escape)) return false;
+      AppendText(name, needs_escape);
       continue;
     }
     body_->push_back(',');
