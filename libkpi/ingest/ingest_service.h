@@ -128,6 +128,7 @@ class IngestService {
   bool Parse(const IngestInput& in, bool forwarded, Workspace* ws, IngestAnswer* out) const;
   void Canonicalize(const IngestInput& in, Workspace* ws, Accepted* accepted) const;
   void Store(Accepted* accepted, IngestAnswer* out) const;
+  static void KeepSpareBodies(Accepted* accepted);
   void AnswerCommitFailure(const Status& s, IngestAnswer* out) const;
 
   IngestConfig config_;
