@@ -264,10 +264,10 @@ void IngestService::Store(Accepted* accepted, IngestAnswer* out) const {
 }
 
 // Empties accepted->pending, keeping its bodies' memory up to kSpareBodyBytes
-// per thread (64 request threads: at most 16 MiB in all; a forwarder's batch
-// of 100 records holds ~120 KiB).
+// per thread: about a forwarder's batch (100 records of ~1.1 KB), and at most
+// 8 MiB over 64 request threads.
 void IngestService::KeepSpareBodies(Accepted* accepted) {
-  constexpr size_t kSpareBodyBytes = 256 << 10;
+  constexpr size_t kSpareBodyBytes = 128 << 10;
   for (PendingRecord& record : accepted->pending) {
     const size_t capacity = record.body.capacity();
     if (accepted->spare_bytes + capacity > kSpareBodyBytes) continue;
