@@ -30,6 +30,13 @@ constexpr size_t kHeaderProbeBytes = 64;
 constexpr size_t kMagicSearchBytes = 1 << 16;  // where a scan looks for block 0 without a header
 constexpr size_t kMaxZstdFrameHeader = 18;   // ZSTD_FRAMEHEADERSIZE_MAX, a static-only symbol
 
+// The most a zstd frame of `frame_size` bytes can decode to: each block has
+// a 3-byte header and decodes to at most 128 KiB (ZSTD_BLOCKSIZE_MAX, a
+// static-only symbol). Checked before the block buffer grows, so a damaged
+// or crafted content size (up to 4 GiB) cannot make a small file allocate
+// gigabytes.
+uint64_t MaxContentOfFrame(uint64_t frame_size) { return (frame_size / 3 + 1) * (128 << 10); }
+
 // A growable byte buffer that never zero-fills: blocks are decompressed into
 // it over and over, so it only reallocates when a block is larger than any
 // before.
@@ -274,6 +281,11 @@ Status SegmentReader::Impl::DecodeFrame(uint64_t offset, size_t size, size_t con
   if (ZSTD_getFrameContentSize(src, size) != content_size ||
       ZSTD_findFrameCompressedSize(src, size) != size) {
     return Status::Corruption("zstd frame sizes differ from the index");
+  }
+  if (content_size > MaxContentOfFrame(size)) {
+    return Status::Corruption("zstd frame claims " + std::to_string(content_size) +
+                              " bytes of content, more than its " + std::to_string(size) +
+                              " bytes can hold");
   }
   const size_t n = ZSTD_decompressDCtx(dctx_.get(), block_.Reserve(content_size), content_size,
                                        src, size);

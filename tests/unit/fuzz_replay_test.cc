@@ -64,3 +64,17 @@ TEST_CASE("fuzz seeds and regressions replay: segment reader") {
 TEST_CASE("fuzz seeds and regressions replay: CSV row") {
   CHECK(Replay("csv_row", kpi::fuzz::FuzzCsvRow) >= 4);
 }
+
+// Found by fuzzing: a 689-byte file whose scanned frame claimed 2.9 GB of
+// content made the reader allocate that much before decoding. Now the claim
+// is checked against what the frame's bytes can hold, and reported.
+TEST_CASE("a frame claiming more content than its bytes can hold is damage, not an allocation") {
+  const std::string path = std::string(KPI_SOURCE_DIR) + "/tests/fuzz/regressions/segment_reader/huge-content-size";
+  std::unique_ptr<kpi::SegmentReader> reader;
+  REQUIRE(kpi::SegmentReader::Open(path, &reader).ok());
+  std::string problems = reader->index_problem();
+  for (const kpi::ScannedFrameProblem& p : reader->scan_problems()) problems += "; " + p.message;
+  INFO(problems);
+  CHECK(problems.find("more than its") != std::string::npos);
+  CHECK(problems.find("bytes can hold") != std::string::npos);
+}
