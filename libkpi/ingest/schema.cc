@@ -13,13 +13,16 @@
 
 #include "libkpi/default_schema_json.h"  // generated from packaging/schema.json
 #include "libkpi/util/json_writer.h"
+#include "libkpi/ingest/canonical_writer.h"
 #include "libkpi/ingest/personal_data.h"
 #include "libkpi/ingest/schema_field.h"
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
 
+using schema_internal::CanonicalWriter;
 using schema_internal::Charset;
+using schema_internal::FieldKeyIndex;
 using schema_internal::FieldSpec;
 using schema_internal::FieldType;
 using schema_internal::SchemaSpec;
@@ -112,11 +115,12 @@ class Canonicalizer {
   Canonicalizer(const SchemaSpec& spec, const CanonicalizeContext& ctx, CanonicalBlob* out,
                 FieldError* error)
       : spec_(spec), ctx_(ctx), out_(out), body_(&out->body), error_(error) {}
+  ~Canonicalizer() { body_.Close(); }
 
   bool Blob(element blob) {
     object members;
     if (blob.get(members)) return Fail(nullptr, "not an object");
-    return Object(spec_.fields, members, 1, nullptr);
+    return Object(spec_.fields, spec_.keys, members, 1, nullptr);
   }
 
  private:
@@ -125,8 +129,8 @@ class Canonicalizer {
     return false;
   }
 
-  bool Object(const std::vector<FieldSpec>& fields, object members, size_t level,
-              const PathNode* path);
+  bool Object(const std::vector<FieldSpec>& fields, const FieldKeyIndex& keys, object members,
+              size_t level, const PathNode* path);
   bool Unknown(object members, size_t position, std::string_view key, element value,
                size_t level, const PathNode& at);
   bool Missing(const FieldSpec& field, bool* first, const PathNode& at);
@@ -147,20 +151,13 @@ class Canonicalizer {
   const SchemaSpec& spec_;
   const CanonicalizeContext& ctx_;
   CanonicalBlob* out_;
-  std::string* body_;
+  CanonicalWriter body_;  // into out_->body
   FieldError* error_;
 };
 
-int FindField(const std::vector<FieldSpec>& fields, std::string_view key) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].Matches(key)) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 // The top level object's "{" is not written: the body follows `{"_id":"...",`.
-bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members, size_t level,
-                           const PathNode* path) {
+bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, const FieldKeyIndex& keys,
+                           object members, size_t level, const PathNode* path) {
   if (members.size() > spec_.max_members) {
     return Fail(path, "too many members (max " + std::to_string(spec_.max_members) + ")");
   }
@@ -175,7 +172,7 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
   size_t position = 0;
   for (auto [key, value] : members) {
     const PathNode at{path, key};
-    const int index = FindField(fields, key);
+    const int index = keys.Find(fields, key);
     if (index < 0) {
       if (!Unknown(members, position, key, value, level, at)) return false;
     } else {
@@ -186,7 +183,7 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
     }
     ++position;
   }
-  if (level > 1) body_->push_back('{');
+  if (level > 1) body_.Put('{');
   bool first = true;
   for (size_t i = 0; i < fields.size(); ++i) {
     const FieldSpec& field = fields[i];
@@ -195,12 +192,12 @@ bool Canonicalizer::Object(const std::vector<FieldSpec>& fields, object members,
       if (!Missing(field, &first, at)) return false;
       continue;
     }
-    if (!first) body_->push_back(',');
+    if (!first) body_.Put(',');
     first = false;
-    body_->append(field.json_key);
+    body_.Append(field.json_key);
     if (!Value(field, found[i].value, level, at)) return false;
   }
-  body_->push_back('}');
+  body_.Put('}');
   return true;
 }
 
@@ -227,14 +224,14 @@ bool Canonicalizer::Missing(const FieldSpec& field, bool* first, const PathNode&
   if (field.type != FieldType::kTimestamp && !server_rate) {
     return field.required ? Fail(&at, "missing") : true;
   }
-  if (!*first) body_->push_back(',');
+  if (!*first) body_.Put(',');
   *first = false;
-  body_->append(field.json_key);
+  body_.Append(field.json_key);
   if (server_rate) {
-    AppendJsonDouble(body_, ctx_.server_sample_rate);
+    body_.Via([this](std::string* s) { AppendJsonDouble(s, ctx_.server_sample_rate); });
   } else {
     out_->timestamp_ms = FloorTo(ctx_.now_ms, spec_.timestamp_round_ms);
-    AppendJsonInt(body_, out_->timestamp_ms);
+    body_.Number(out_->timestamp_ms);
   }
   return true;
 }
@@ -253,7 +250,7 @@ bool Canonicalizer::Value(const FieldSpec& field, element value, size_t level,
     case FieldType::kBoolean: {
       bool flag;
       if (value.get(flag)) return Fail(&at, "not a boolean");
-      AppendJsonBool(body_, flag);
+      body_.Append(flag ? "true" : "false");
       return true;
     }
     case FieldType::kString:
@@ -265,7 +262,7 @@ bool Canonicalizer::Value(const FieldSpec& field, element value, size_t level,
     case FieldType::kObject: {
       object members;
       if (value.get(members)) return Fail(&at, "not an object");
-      return Object(field.fields, members, level + 1, &at);
+      return Object(field.fields, field.keys, members, level + 1, &at);
     }
   }
   return Fail(&at, "unknown field type");
@@ -286,7 +283,7 @@ bool Canonicalizer::Timestamp(element value, const PathNode& at) {
                          " ms before server time " + std::to_string(ctx_.now_ms));
   }
   out_->timestamp_ms = FloorTo(ms, spec_.timestamp_round_ms);
-  AppendJsonInt(body_, out_->timestamp_ms);
+  body_.Number(out_->timestamp_ms);
   return true;
 }
 
@@ -303,7 +300,7 @@ bool Canonicalizer::Integer(const FieldSpec& field, element value, const PathNod
   }
   if (value.get(number)) return Fail(&at, "not an integer");
   if (!CheckRange(number, field.min_int, field.max_int, at)) return false;
-  AppendJsonInt(body_, number);
+  body_.Number(number);
   return true;
 }
 
@@ -317,7 +314,7 @@ bool Canonicalizer::Number(const FieldSpec& field, element value, const PathNode
     return Fail(&at, range);
   }
   if (field.scale_by_server_sample_rate) number *= ctx_.server_sample_rate;
-  AppendJsonDouble(body_, number);
+  body_.Via([number](std::string* s) { AppendJsonDouble(s, number); });
   return true;
 }
 
@@ -354,10 +351,8 @@ bool Canonicalizer::CheckText(const FieldSpec& field, std::string_view text, siz
 // Most texts need no escape: CheckText's pass has said so, and they are
 // copied whole instead of scanned again.
 void Canonicalizer::AppendText(std::string_view text, bool needs_escape) {
-  if (needs_escape) return AppendJsonString(body_, text);
-  body_->push_back('"');
-  body_->append(text);
-  body_->push_back('"');
+  if (needs_escape) return body_.Via([text](std::string* s) { AppendJsonString(s, text); });
+  body_.Quoted(text);
 }
 
 bool Canonicalizer::Text(const FieldSpec& field, element value, const PathNode& at) {
@@ -371,21 +366,23 @@ bool Canonicalizer::Text(const FieldSpec& field, element value, const PathNode& 
 
 bool Canonicalizer::TextOrNumber(const FieldSpec& field, element value, const PathNode& at) {
   if (value.is_string()) return Text(field, value, at);
-  const size_t start = body_->size();
+  const size_t start = body_.size();
   switch (value.type()) {
     case element_type::INT64:
-      AppendJsonInt(body_, value.get_int64().value_unsafe());
+      body_.Number(value.get_int64().value_unsafe());
       break;
     case element_type::UINT64:
-      AppendJsonUint(body_, value.get_uint64().value_unsafe());
+      body_.Number(value.get_uint64().value_unsafe());
       break;
     case element_type::DOUBLE:
-      AppendJsonDouble(body_, value.get_double().value_unsafe());
+      body_.Via([&value](std::string* s) {
+        AppendJsonDouble(s, value.get_double().value_unsafe());
+      });
       break;
     default:
       return Fail(&at, "not a string or number");
   }
-  if (body_->size() - start > field.max_length) {
+  if (body_.size() - start > field.max_length) {
     return Fail(&at, "too long (max " + std::to_string(field.max_length) + ")");
   }
   return true;
@@ -396,7 +393,7 @@ bool Canonicalizer::Enum(const FieldSpec& field, element value, const PathNode& 
   if (value.get(text)) return Fail(&at, "not a string");
   for (const std::string& allowed : field.values) {
     if (text == allowed) {
-      AppendJsonString(body_, text);
+      body_.Via([text](std::string* s) { AppendJsonString(s, text); });
       return true;
     }
   }
@@ -416,13 +413,13 @@ bool Canonicalizer::EventStream(const FieldSpec& field, element value, const Pat
   if (events.size() < field.min_items) {
     return Fail(&at, "too few items (min " + std::to_string(field.min_items) + ")");
   }
-  body_->push_back('[');
+  body_.Put('[');
   int64_t index = 0;
   for (element event : events) {
-    if (index > 0) body_->push_back(',');
+    if (index > 0) body_.Put(',');
     if (!Event(field, event, PathNode{&at, {}, index++})) return false;
   }
-  body_->push_back(']');
+  body_.Put(']');
   return true;
 }
 
@@ -432,7 +429,7 @@ bool Canonicalizer::Event(const FieldSpec& field, element value, const PathNode&
   if (value.get(parts) || parts.size() < 2 || parts.size() > 4) {
     return Fail(&at, "not an array [name, offset_ms(, duration_ms(, repeat_count))]");
   }
-  body_->push_back('[');
+  body_.Put('[');
   int64_t index = 0;
   for (element part : parts) {
     const PathNode part_at{&at, {}, index};
@@ -444,10 +441,10 @@ bool Canonicalizer::Event(const FieldSpec& field, element value, const PathNode&
       AppendText(name, needs_escape);
       continue;
     }
-    body_->push_back(',');
+    body_.Put(',');
     if (!Integer(field, part, part_at)) return false;
   }
-  body_->push_back(']');
+  body_.Put(']');
   return true;
 }
 

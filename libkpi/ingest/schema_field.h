@@ -39,6 +39,31 @@ enum class Charset {
 // has more fields than this.
 constexpr size_t kMaxFieldsPerObject = 64;
 
+struct FieldSpec;
+
+// Which of one object's fields a member key names, found without comparing
+// the key with every name and alias: an open-addressed table (a power of two
+// of slots, at least twice the keys) of (field, alias) pairs, alias -1 for
+// the name. Built by ParseSchemaSpec; copies with the fields it indexes.
+struct FieldKeyIndex {
+  struct Slot {
+    int16_t field = -1;  // -1: empty
+    int16_t alias = -1;  // -1: the field's name, else its aliases[alias]
+  };
+  std::vector<Slot> slots;
+
+  static size_t Hash(std::string_view key) {
+    const size_t n = key.size();
+    const uint32_t ends = n == 0 ? 0
+                                 : static_cast<unsigned char>(key[0]) |
+                                       static_cast<unsigned char>(key[n - 1]) << 8 |
+                                       static_cast<unsigned char>(key[n / 2]) << 16;
+    return ((static_cast<uint32_t>(n) * 0x9E3779B1u) ^ ends) * 0x85EBCA6Bu >> 7;
+  }
+  // The index into `fields` (the list this index was built from), or -1.
+  int Find(const std::vector<FieldSpec>& fields, std::string_view key) const;
+};
+
 struct FieldSpec {
   std::string name;
   std::string json_key;  // "name": as written before the value
@@ -63,6 +88,7 @@ struct FieldSpec {
   size_t max_items = 0;              // kEventStream
   std::vector<std::string> values;   // kEnum
   std::vector<FieldSpec> fields;     // kObject
+  FieldKeyIndex keys;                // kObject: of `fields`
 
   bool Matches(std::string_view key) const {
     if (key == name) return true;
@@ -79,7 +105,19 @@ struct SchemaSpec {
   size_t max_members = 0;  // per object of a blob
   size_t max_depth = 0;    // nesting of a blob; the blob itself is level 1
   std::vector<FieldSpec> fields;
+  FieldKeyIndex keys;  // of `fields`
 };
+
+inline int FieldKeyIndex::Find(const std::vector<FieldSpec>& fields, std::string_view key) const {
+  if (slots.empty()) return -1;
+  const size_t mask = slots.size() - 1;
+  for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
+    const Slot slot = slots[i];
+    if (slot.field < 0) return -1;
+    const FieldSpec& field = fields[slot.field];
+    if (key == (slot.alias < 0 ? field.name : field.aliases[slot.alias])) return slot.field;
+  }
+}
 
 // Parses and checks a schema file's text; errors start with `origin` and name
 // the entry ("fields[5] (language): ...").

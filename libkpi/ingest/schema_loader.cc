@@ -99,7 +99,7 @@ class FieldReader {
 };
 
 Status ReadFieldList(const SchemaSpec& spec, element list, const std::string& where, size_t level,
-                     std::vector<FieldSpec>* fields);
+                     std::vector<FieldSpec>* fields, FieldKeyIndex* keys);
 
 Status FieldReader::Read(object entry, FieldSpec* field) {
   KPI_RETURN_IF_ERROR(ReadNameAndType(entry, field));
@@ -172,7 +172,7 @@ Status FieldReader::ReadKey(std::string_view key, element value, FieldSpec* fiel
   if (key == "min_items") return ReadCount(key, value, &field->min_items);
   if (key == "forbid") return ReadStrings(key, value, &field->forbid);
   if (key == "values") return ReadStrings(key, value, &field->values);
-  if (key == "fields") return ReadFieldList(spec_, value, where_, level_ + 1, &field->fields);
+  if (key == "fields") return ReadFieldList(spec_, value, where_, level_ + 1, &field->fields, &field->keys);
   // Only "charset" is left (CheckKeys rejected every other key).
   std::string_view name;
   if (!value.get(name)) {
@@ -253,8 +253,29 @@ bool Overlaps(const FieldSpec& a, const FieldSpec& b) {
   return false;
 }
 
+// Slots for every name and alias of `fields`, probed from their hash.
+FieldKeyIndex IndexKeys(const std::vector<FieldSpec>& fields) {
+  std::vector<std::pair<std::string_view, FieldKeyIndex::Slot>> keys;
+  for (size_t f = 0; f < fields.size(); ++f) {
+    keys.push_back({fields[f].name, {static_cast<int16_t>(f), -1}});
+    for (size_t a = 0; a < fields[f].aliases.size(); ++a) {
+      keys.push_back({fields[f].aliases[a], {static_cast<int16_t>(f), static_cast<int16_t>(a)}});
+    }
+  }
+  size_t size = 8;
+  while (size < 2 * keys.size()) size *= 2;
+  FieldKeyIndex index;
+  index.slots.resize(size);
+  for (const auto& [key, slot] : keys) {
+    size_t i = FieldKeyIndex::Hash(key) & (size - 1);
+    while (index.slots[i].field >= 0) i = (i + 1) & (size - 1);
+    index.slots[i] = slot;
+  }
+  return index;
+}
+
 Status ReadFieldList(const SchemaSpec& spec, element list, const std::string& where, size_t level,
-                     std::vector<FieldSpec>* fields) {
+                     std::vector<FieldSpec>* fields, FieldKeyIndex* keys) {
   array entries;
   if (list.get(entries) || entries.size() == 0) {
     return Status::InvalidArgument(where + ": \"fields\" is not a non-empty array");
@@ -284,6 +305,7 @@ Status ReadFieldList(const SchemaSpec& spec, element list, const std::string& wh
         where + ": fields[0] must be {\"name\": \"timestamp\", \"type\": \"timestamp\"} "
                 "(records store the timestamp right after _id)");
   }
+  *keys = IndexKeys(*fields);
   return Status::OK();
 }
 
@@ -335,7 +357,7 @@ Status ParseSchemaSpec(std::string_view json, const std::string& origin, SchemaS
   spec->fields.clear();
   element fields;
   if (root["fields"].get(fields)) return Status::InvalidArgument(origin + ": \"fields\" is missing");
-  return ReadFieldList(*spec, fields, origin, 1, &spec->fields);
+  return ReadFieldList(*spec, fields, origin, 1, &spec->fields, &spec->keys);
 }
 
 }  // namespace kpi::schema_internal
