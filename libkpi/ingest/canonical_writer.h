@@ -73,7 +73,7 @@ class CanonicalWriter {
   void Need(size_t n) {
     if (static_cast<size_t>(end_ - cursor_) < n) Grow(n);
   }
-  void Grow(size_t n) {
+  [[gnu::noinline]] void Grow(size_t n) {
     const size_t used = size();
     out_->resize(std::max(2 * out_->size(), used + n));
     cursor_ = out_->data() + used;

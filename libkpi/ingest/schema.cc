@@ -16,6 +16,7 @@
 #include "libkpi/ingest/canonical_writer.h"
 #include "libkpi/ingest/personal_data.h"
 #include "libkpi/ingest/schema_field.h"
+#include "libkpi/ingest/text_verdicts.h"
 #include "libkpi/util/time_util.h"
 
 namespace kpi {
@@ -26,6 +27,7 @@ using schema_internal::FieldKeyIndex;
 using schema_internal::FieldSpec;
 using schema_internal::FieldType;
 using schema_internal::SchemaSpec;
+using schema_internal::TextVerdicts;
 using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
@@ -327,13 +329,18 @@ bool Canonicalizer::CheckText(const FieldSpec& field, std::string_view text, siz
   if (text.size() < min_length) {
     return Fail(&at, "too short (min " + std::to_string(min_length) + ")");
   }
-  // Before the charset, so that the reason says what the value looked like.
-  if (const char* shape = FindPersonalDataShape(text)) {
-    return Fail(&at, std::string(shape) + "; personal data is never stored");
-  }
-  const CharsetTable& table = kCharsetTables[static_cast<int>(field.charset)];
+  const auto charset = static_cast<uint8_t>(field.charset);
+  const CharsetTable& table = kCharsetTables[charset];
   uint8_t bits = 0;
-  for (char c : text) bits |= table[static_cast<unsigned char>(c)];
+  thread_local TextVerdicts verdicts;
+  if (!verdicts.Find(charset, text, &bits)) {
+    // Before the charset, so that the reason says what the value looked like.
+    if (const char* shape = FindPersonalDataShape(text)) {
+      return Fail(&at, std::string(shape) + "; personal data is never stored");
+    }
+    for (char c : text) bits |= table[static_cast<unsigned char>(c)];
+    verdicts.Remember(charset, text, bits);
+  }
   if (bits & kInvalid) {
     size_t i = 0;
     while (!(table[static_cast<unsigned char>(text[i])] & kInvalid)) ++i;

@@ -555,3 +555,27 @@ TEST_CASE("a timestamp past year 9999 is refused whatever the context allows") {
   CHECK(Canonicalize("{\"timestamp\":" + std::to_string(year_10000 - 1) + "}", ctx).ok);
   CHECK_FALSE(Canonicalize("{\"timestamp\":9223372036854775807}", ctx).ok);
 }
+
+// Canonicalize remembers each thread's checked texts (text_verdicts.h): a
+// text accepted once must still be judged by each field's own charset, and
+// a refused one refused every time.
+TEST_CASE("a text's verdict is the same the first time and every later time, per field") {
+  const std::string in_os = R"({"user_agent":{"os":"Windows NT 6.1"}})";
+  const std::string in_language = R"({"language":"Windows NT 6.1"})";
+  const std::string in_note = R"({"event_stream":[["picker",1]],"note":"a \"quoted\" word"})";
+  const std::string pii = R"({"event_stream":[["picker",1]],"note":"mail me: a@b.example"})";
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    CHECK(Canonicalize(in_os).ok);
+    Outcome language = Canonicalize(in_language);
+    CHECK_FALSE(language.ok);
+    CHECK(language.error.reason == "invalid character at byte 7");
+    Outcome note = Canonicalize(in_note, Context(), SchemaWithText());
+    INFO(note.error.field << ": " << note.error.reason);
+    CHECK(note.ok);
+    CHECK(note.blob.body.find(R"("note":"a \"quoted\" word")") != std::string::npos);
+    Outcome refused = Canonicalize(pii, Context(), SchemaWithText());
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.error.reason == "looks like an email address; personal data is never stored");
+  }
+}
