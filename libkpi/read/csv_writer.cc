@@ -198,9 +198,9 @@ bool CsvWriter::ScanRecord(std::string_view json) {
   unescaped_.clear();
   unescaped_.reserve(json.size());  // never more: cells_ may point into it
   // Quoted, a value is at most twice its size and two quotes (and the
-  // values are parts of the line); 32 bytes more for the scanner's
-  // whole-register stores.
-  if (quoted_.size() < 3 * json.size() + 32) quoted_.resize(3 * json.size() + 32);
+  // values are parts of the line); 128 bytes more for the scanner's
+  // whole-register stores (event_array_scanner.h).
+  if (quoted_.size() < 3 * json.size() + 128) quoted_.resize(3 * json.size() + 128);
   quoted_size_ = 0;
   uint64_t unknown = 0;
   if (!scanner.Consume('{') || !ScanObject(members_, &scanner, &unknown) || !scanner.AtEnd()) {

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "libkpi/util/copy_run.h"
+#include "libkpi/util/event_array_scanner.h"
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -52,32 +55,6 @@ inline const char* FindStringStop(const char* p, const char* end) {
 #endif
   while (p < end && !StopsString(static_cast<unsigned char>(*p))) ++p;
   return p;
-}
-
-// Copies n bytes from `from` to `out` and returns the end of what it wrote:
-// whole 16-byte registers while `limit` (the end of readable input) allows,
-// so `out` needs 32 bytes of room past the n. The runs between an event's
-// quotes are ~10-40 bytes; memcpy's call cost more than the copy.
-inline char* CopyRun(char* out, const char* from, size_t n, const char* limit) {
-#ifdef __SSE2__
-  if (n <= 32 && limit - from >= 32) {  // most runs: two stores, no loop
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + 16)));
-    return out + n;
-  }
-  while (n > 0 && limit - from >= 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
-    const size_t step = n < 16 ? n : 16;
-    out += step;
-    from += step;
-    n -= step;
-  }
-#endif
-  if (n != 0) std::memcpy(out, from, n);
-  return out + n;
 }
 
 inline int HexValue(char c) {
@@ -292,7 +269,22 @@ inline bool CanonicalJsonScanner::SkipScalar() {
 // paths. False, with p_ and the doubling as they were, for anything else.
 bool CanonicalJsonScanner::SkipEventArrays() {
   const char* const start = p_;
+  if (doubled_ != nullptr) {  // nothing is pending when a value starts, but be exact
+    doubled_ = CopyRun(doubled_, doubled_from_, static_cast<size_t>(start - doubled_from_), end_);
+    doubled_from_ = start;
+  }
   char* const doubled = doubled_;
+  // Whole blocks at a time first (event_array_scanner.h); then token by
+  // token, which also takes escaped and non-ASCII names.
+  char* out = doubled;
+  if (const char* const after = ScanEventArrays(start, end_, doubled != nullptr ? &out : nullptr)) {
+    p_ = after;
+    if (doubled != nullptr) {
+      doubled_ = out;
+      doubled_from_ = after;
+    }
+    return true;
+  }
   std::string_view name;
   if (!Consume('[')) return false;
   for (;;) {

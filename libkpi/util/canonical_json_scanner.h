@@ -58,7 +58,7 @@ class CanonicalJsonScanner {
   bool ReadKey(std::string_view* key);
   // Any one value, checked down to its last byte. With `doubled`, the
   // value's text with each '"' doubled (as CSV quotes it) is also written at
-  // *doubled, which has room for twice the text and 32 bytes, and *doubled
+  // *doubled, which has room for twice the text and 80 bytes, and *doubled
   // is moved past it: the walk knows where the quotes are, so they need no
   // second search.
   bool ReadValue(ScannedJson* value, char** doubled = nullptr);

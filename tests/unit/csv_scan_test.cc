@@ -123,6 +123,10 @@ TEST_CASE("escapes, unicode, nulls, empty arrays and numbers are scanned exactly
            R"(,"language":"first","language":"second"})",  // duplicates: the last wins
            R"(,"language":5,"language":"a,b","number_emails":[1,2],"number_emails":"c,d"})",
            R"(,"language":"a,b","language":null,"email_type":true,"email_type":null})",
+           // event_stream's block scan (event_array_scanner.h), then its edges
+           R"(,"event_stream":[["a",0],["b",10,0],["",7]],"language":"x"})",
+           R"(,"event_stream":[["a",123456789012345678901234567890]]})",
+           R"(,"event_stream":[["]],[",1],["a\"b",2],["é",3],["c",-4]]})",
            R"(})",
        }) {
     CHECK(differ.Check(kHead + tail) == Path::kScanner);
@@ -153,6 +157,9 @@ TEST_CASE("anything the scanner does not expect goes to simdjson, with the same 
            R"(,"orphaned":tru})",
            R"(,"orphaned":nul})",
            R"(,"event_stream":[1,]})",
+           R"(,"event_stream":[["a",01]]})",
+           R"(,"event_stream":[["a",1],]})",
+           R"(,"event_stream":[["a",1]})",
            R"(,"event_stream":[1 2]})",
            R"(,"event_stream":{"a"}})",
            R"(,"language":"de"} trailing)",
