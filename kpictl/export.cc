@@ -153,9 +153,7 @@ Status LoadCsvSchema(const std::string& schema_file, Schema* schema) {
 class CsvSink final : public OutputSink {
  public:
   CsvSink(std::unique_ptr<CsvWriter> csv, std::unique_ptr<OutputSink> out)
-      : csv_(std::move(csv)), out_(std::move(out)) {
-    converts_lines_ = true;
-  }
+      : OutputSink(/*converts_lines=*/true), csv_(std::move(csv)), out_(std::move(out)) {}
 
   const CsvWriter& csv() const { return *csv_; }
   Status WriteHeader() { return out_->AppendLine(csv_->HeaderRow()); }
@@ -164,15 +162,14 @@ class CsvSink final : public OutputSink {
  protected:
   Status ConvertLine(std::string_view line) override {
     bytes_in_ += line.size() + 1;
-    KPI_RETURN_IF_ERROR(csv_->FormatRow(line, &row_));
-    return out_->AppendLine(row_);
+    return out_->AppendLineBuiltBy(
+        [this, line](std::string* buffer) { return csv_->AppendFormattedRow(line, buffer); });
   }
   Status Drain() override { return Status::OK(); }  // nothing is buffered here
 
  private:
   std::unique_ptr<CsvWriter> csv_;
   std::unique_ptr<OutputSink> out_;
-  std::string row_;
 };
 
 Status OpenCsvSink(const ExportArgs& args, const Schema& schema, Query* query,

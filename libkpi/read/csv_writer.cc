@@ -153,21 +153,31 @@ std::string CsvWriter::HeaderRow() const {
 }
 
 Status CsvWriter::FormatRow(std::string_view json, std::string* row) {
+  row->clear();
+  return AppendFormattedRow(json, row);
+}
+
+Status CsvWriter::AppendFormattedRow(std::string_view json, std::string* out) {
   std::fill(cells_.begin(), cells_.end(), std::string_view());
   std::fill(final_cells_.begin(), final_cells_.end(), 0);
-  if (!ScanRecord(json)) return FormatParsedRow(json, row);
+  if (!ScanRecord(json)) return AppendParsedRow(json, out);
   ++scanned_rows_;
-  AppendRow(row);
+  AppendRow(out);
   return Status::OK();
 }
 
 Status CsvWriter::FormatParsedRow(std::string_view json, std::string* row) {
+  row->clear();
+  return AppendParsedRow(json, row);
+}
+
+Status CsvWriter::AppendParsedRow(std::string_view json, std::string* out) {
   ++parsed_rows_;
   std::fill(cells_.begin(), cells_.end(), std::string_view());
   std::fill(final_cells_.begin(), final_cells_.end(), 0);
   KPI_RETURN_IF_ERROR(
       parser_.ParseObject(json, [this](od::object object) { return FillObject(members_, object); }));
-  AppendRow(row);
+  AppendRow(out);
   return Status::OK();
 }
 
@@ -177,9 +187,10 @@ void CsvWriter::AppendRow(std::string* row) {
   // and WriteCsvCell's 16 bytes; one resize per row instead of one per cell.
   size_t room = cells_.size() + 16;
   for (std::string_view cell : cells_) room += 2 * cell.size() + 2;
-  row->resize(room);
+  const size_t start = row->size();
+  row->resize(start + room);
   char* const begin = row->data();
-  char* out = begin;
+  char* out = begin + start;
   for (size_t i = 0; i < cells_.size(); ++i) {
     if (i > 0) *out++ = ',';
     if (!final_cells_[i]) {

@@ -62,6 +62,8 @@ class CsvWriter {
   // Formats one stored record line into *row, replacing its contents.
   // Corruption if the line is not a JSON object.
   Status FormatRow(std::string_view json, std::string* row);
+  // FormatRow, the row appended to what *out holds (unchanged on an error).
+  Status AppendFormattedRow(std::string_view json, std::string* out);
   // FormatRow through simdjson only, never the scanner: the reference the
   // scanner is tested against.
   Status FormatParsedRow(std::string_view json, std::string* row);
@@ -93,7 +95,8 @@ class CsvWriter {
                                   simdjson::ondemand::object object);
   simdjson::error_code FillValue(const Node& node, simdjson::ondemand::value value);
   void FillTime();
-  void AppendRow(std::string* row);
+  void AppendRow(std::string* out);
+  Status AppendParsedRow(std::string_view json, std::string* out);
   // Fills cells_ from a line the scanner accepts; false for any other line
   // (cells_ are then partly filled and unknown_members_ unchanged).
   bool ScanRecord(std::string_view json);
