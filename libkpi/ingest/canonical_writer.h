@@ -24,8 +24,10 @@ namespace kpi::schema_internal {
 
 class CanonicalWriter {
  public:
-  // Writes after the string's current contents.
-  explicit CanonicalWriter(std::string* out) : out_(out) { Open(out->size()); }
+  // Writes from the string's start, over whatever it holds: a string reused
+  // with its old bytes is not zeroed again up to its capacity (std::string
+  // zero-fills what it grows over, ~1 KB a record when emptied first).
+  explicit CanonicalWriter(std::string* out) : out_(out) { Open(0); }
   CanonicalWriter(const CanonicalWriter&) = delete;
   CanonicalWriter& operator=(const CanonicalWriter&) = delete;
 
@@ -53,12 +55,13 @@ class CanonicalWriter {
     Need(24);
     cursor_ = std::to_chars(cursor_, cursor_ + 24, value).ptr;
   }
-  // Lets append(std::string*) write with json_writer.h at the cursor.
+  // Appends what append(std::string*) writes with json_writer.h, by way of
+  // a small string (no allocation for a number's text).
   template <typename Appender>
   void Via(Appender append) {
-    Close();
-    append(out_);
-    Open(out_->size());
+    std::string text;
+    append(&text);
+    Append(text);
   }
   void Close() { out_->resize(size()); }
 

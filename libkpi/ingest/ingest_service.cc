@@ -74,7 +74,7 @@ struct IngestService::Workspace {
 // parts; per request thread (thread_local), reused.
 struct IngestService::Accepted {
   std::vector<PendingRecord> pending;
-  // The bodies of this thread's last requests, emptied but keeping their
+  // The bodies of this thread's last requests, with their old bytes and
   // memory (at most kSpareBodyBytes in all), for the next request's records:
   // no allocation per record once a thread has seen a batch.
   std::vector<std::string> spare_bodies;
@@ -263,7 +263,7 @@ void IngestService::Store(Accepted* accepted, IngestAnswer* out) const {
   SetStoredAnswer(stored, accepted->rejected, accepted->sampled_out, out);
 }
 
-// Empties accepted->pending, keeping its bodies' memory up to kSpareBodyBytes
+// Empties accepted->pending, keeping its bodies up to kSpareBodyBytes
 // per thread: about a forwarder's batch (100 records of ~1.1 KB), and at most
 // 8 MiB over 64 request threads.
 void IngestService::KeepSpareBodies(Accepted* accepted) {
@@ -271,7 +271,8 @@ void IngestService::KeepSpareBodies(Accepted* accepted) {
   for (PendingRecord& record : accepted->pending) {
     const size_t capacity = record.body.capacity();
     if (accepted->spare_bytes + capacity > kSpareBodyBytes) continue;
-    record.body.clear();
+    // Not cleared: Canonicalize writes over the old bytes, and an emptied
+    // string would be zero-filled again as its writer opens it to capacity.
     accepted->spare_bytes += capacity;
     accepted->spare_bodies.push_back(std::move(record.body));
   }

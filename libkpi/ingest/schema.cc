@@ -96,6 +96,12 @@ constexpr CharsetTable kCharsetTables[] = {MakeCharsetTable(Charset::kPrintable)
                                            MakeCharsetTable(Charset::kText),
                                            MakeCharsetTable(Charset::kToken)};
 
+bool NeedsEscape(std::string_view text) {
+  uint8_t bits = 0;
+  for (char c : text) bits |= kCharsetTables[0][static_cast<unsigned char>(c)];
+  return (bits & kEscape) != 0;
+}
+
 // True when `value` holds arrays or objects nested more than `allowed` deep.
 bool DeeperThan(element value, size_t allowed) {
   if (value.is_array()) {
@@ -400,7 +406,7 @@ bool Canonicalizer::Enum(const FieldSpec& field, element value, const PathNode& 
   if (value.get(text)) return Fail(&at, "not a string");
   for (const std::string& allowed : field.values) {
     if (text == allowed) {
-      body_.Via([text](std::string* s) { AppendJsonString(s, text); });
+      AppendText(text, NeedsEscape(text));
       return true;
     }
   }
@@ -504,7 +510,6 @@ Schema Schema::Default() {
 
 bool Schema::Canonicalize(simdjson::dom::element blob, const CanonicalizeContext& ctx,
                           CanonicalBlob* out, FieldError* error) const {
-  out->body.clear();
   out->dropped_fields = 0;
   out->timestamp_ms = 0;
   if (Canonicalizer(rep_->spec, ctx, out, error).Blob(blob)) return true;
