@@ -42,6 +42,8 @@ class CanonicalJsonScanner {
       : p_(text.data()), end_(text.data() + text.size()) {}
 
   bool AtEnd() const { return p_ == end_; }
+  // The end of the text: what a caller may read up to.
+  const char* text_end() const { return end_; }
   // Whether the next byte is `c` (then consumed, for Consume).
   bool Peek(char c) const { return p_ != end_ && *p_ == c; }
   bool Consume(char c) {
