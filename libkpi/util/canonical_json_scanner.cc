@@ -22,24 +22,8 @@ inline bool StopsString(unsigned char c) { return c == '"' || c == '\\' || c < 0
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 #ifdef __SSE2__
-// Bit i set when p[i] StopsString.
-inline unsigned StringStops(const char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  // Signed compare: bytes >= 0x80 are negative, so below 0x20 as well.
-  const __m128i stop =
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                   _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-  return static_cast<unsigned>(_mm_movemask_epi8(stop));
-}
-
-// Bit i set when p[i] is not a decimal digit.
-inline unsigned NonDigits(const char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-  return ~static_cast<unsigned>(_mm_movemask_epi8(digit)) & 0xFFFF;
-}
+using json_scan::NonDigits;
+using json_scan::StringStops;
 #endif
 
 // The first byte at or after p that StopsString, or end.
@@ -163,27 +147,6 @@ inline bool CanonicalJsonScanner::ReadString(std::string_view* text, bool* escap
 #else
   return false;
 #endif
-}
-
-bool CanonicalJsonScanner::ConsumePaddedBytes(std::string_view bytes) {
-  if (static_cast<size_t>(end_ - p_) < bytes.size()) return false;
-#ifdef __SSE2__
-  if (bytes.size() <= 32 && end_ - p_ >= 32) {
-    const auto same = [](const char* a, const char* b) {
-      return static_cast<uint32_t>(
-          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
-                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)))));
-    };
-    const uint64_t want = (uint64_t{1} << bytes.size()) - 1;
-    const uint64_t equal = same(p_, bytes.data()) | (same(p_ + 16, bytes.data() + 16) << 16);
-    if ((equal & want) != want) return false;
-    p_ += bytes.size();
-    return true;
-  }
-#endif
-  if (std::memcmp(p_, bytes.data(), bytes.size()) != 0) return false;
-  p_ += bytes.size();
-  return true;
 }
 
 bool CanonicalJsonScanner::ReadKey(std::string_view* key) {
@@ -347,7 +310,7 @@ bool CanonicalJsonScanner::SkipComposite() {
   }
 }
 
-bool CanonicalJsonScanner::ReadValue(ScannedJson* value, char** doubled) {
+bool CanonicalJsonScanner::ReadAnyValue(ScannedJson* value, char** doubled) {
   if (p_ == end_) return false;
   const char* const start = p_;
   std::string_view text;
