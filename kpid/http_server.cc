@@ -1,6 +1,7 @@
 #include "kpid/http_server.h"
 
 #include <httplib.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -29,29 +30,52 @@ constexpr const char* kJson = "application/json";
 // cap, so those never queue behind the connections being served.
 constexpr size_t kRefusalWorkers = 16;
 
-// Header names as strings built once: looking headers up allocates nothing.
-const std::string kContentLength = "Content-Length";
 const std::string kContentType = "Content-Type";
-const std::string kTransferEncoding = "Transfer-Encoding";
-const std::string kCookie = "Cookie";
-const std::string kSecGpc = "Sec-GPC";
-const std::string kDnt = "DNT";
-const std::string kOrigin = "Origin";
-const std::string kSecFetchSite = "Sec-Fetch-Site";
-const std::string kHost = "Host";
-const std::string kCsrfHeader = "X-KPI-CSRF-Token";
 
-bool FindHeader(const httplib::Request& req, const std::string& key, std::string_view* value) {
-  const auto it = req.headers.find(key);
-  if (it == req.headers.end()) return false;
-  *value = it->second;
-  return true;
+// The ingest route's headers, taken in one pass over the request's. Eleven
+// lookups in cpp-httplib's case-insensitive map cost ~3 % of kpid's CPU
+// under single-blob load (a tolower call per character compared).
+struct IngestHeaders {
+  std::string_view transfer_encoding;
+  bool has_content_length = false;
+};
+
+bool NameIs(const std::string& name, std::string_view wanted) {
+  return name.size() == wanted.size() &&
+         strncasecmp(name.data(), wanted.data(), wanted.size()) == 0;
 }
 
-std::string_view HeaderOrEmpty(const httplib::Request& req, const std::string& key) {
-  std::string_view value;
-  FindHeader(req, key, &value);
-  return value;
+// Fills `in`'s header fields (the first of repeated headers, as
+// Request::get_header_value does) and `headers`.
+void TakeIngestHeaders(const httplib::Request& req, const std::string& forwarder_header,
+                       IngestInput* in, IngestHeaders* headers) {
+  struct Wanted {
+    std::string_view name;
+    std::string_view* value;
+    bool* present;
+  };
+  std::string_view content_length;
+  const Wanted wanted[] = {
+      {"Content-Type", &in->content_type, nullptr},
+      {"Cookie", &in->cookies, nullptr},
+      {"Sec-GPC", &in->sec_gpc, nullptr},
+      {"DNT", &in->dnt, nullptr},
+      {"Origin", &in->origin, nullptr},
+      {"Sec-Fetch-Site", &in->sec_fetch_site, nullptr},
+      {"Host", &in->host, nullptr},
+      {"X-KPI-CSRF-Token", &in->csrf_header, nullptr},
+      {forwarder_header, &in->forwarder_token, &in->has_forwarder_token},
+      {"Transfer-Encoding", &headers->transfer_encoding, nullptr},
+      {"Content-Length", &content_length, &headers->has_content_length}};
+  bool taken[std::size(wanted)] = {};
+  for (const auto& [name, value] : req.headers) {
+    for (size_t i = 0; i < std::size(wanted); ++i) {
+      if (taken[i] || !NameIs(name, wanted[i].name)) continue;
+      taken[i] = true;
+      *wanted[i].value = value;
+      if (wanted[i].present != nullptr) *wanted[i].present = true;
+    }
+  }
 }
 
 const char* ErrorName(int status) {
@@ -177,10 +201,10 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
     thread_local std::string body;
     body.clear();
     IngestInput in;
-    std::string_view transfer_encoding;
-    const bool chunked = FindHeader(req, kTransferEncoding, &transfer_encoding) &&
-                         transfer_encoding.find("chunked") != std::string_view::npos;
-    in.has_body = chunked || req.headers.count(kContentLength) != 0;
+    IngestHeaders headers;
+    TakeIngestHeaders(req, options_.forwarder_header, &in, &headers);
+    const bool chunked = headers.transfer_encoding.find("chunked") != std::string_view::npos;
+    in.has_body = chunked || headers.has_content_length;
     if (in.has_body) {
       bool too_large = false;
       const bool read = reader([&](const char* data, size_t n) {
@@ -204,15 +228,6 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
     }
     in.body = body;
     in.body_padded = true;
-    in.content_type = HeaderOrEmpty(req, kContentType);
-    in.cookies = HeaderOrEmpty(req, kCookie);
-    in.sec_gpc = HeaderOrEmpty(req, kSecGpc);
-    in.dnt = HeaderOrEmpty(req, kDnt);
-    in.origin = HeaderOrEmpty(req, kOrigin);
-    in.sec_fetch_site = HeaderOrEmpty(req, kSecFetchSite);
-    in.host = HeaderOrEmpty(req, kHost);
-    in.csrf_header = HeaderOrEmpty(req, kCsrfHeader);
-    in.has_forwarder_token = FindHeader(req, options_.forwarder_header, &in.forwarder_token);
     in.sample_seed = NextSampleSeed();
     in.now_ms = NowMs();
     IngestAnswer answer;
