@@ -34,6 +34,9 @@ constexpr uint64_t kAlwaysPrefillBytes = 512 << 10;
 // 260 MiB for a 44 MiB heap). At 1 MiB a group still holds ~1,000 single
 // blobs, more than the connections, and a few forwarder batches.
 constexpr size_t kMaxGroupBytes = 1 << 20;
+// A leader's own caller waits while it leads the groups that queued up
+// behind its own; this bounds that wait (a group takes tens of µs in batch).
+constexpr int kMaxGroupsPerLeader = 16;
 using committer_internal::WalEnd;
 
 // ---------------------------------------------------------------- open/close
@@ -142,25 +145,24 @@ Status Committer::Impl::Enqueue(CommitRequest* request) {
     leader_active_ = true;
   }
   if (!lead) {
-    MutexLock lock(&request->wake_mu);
-    while (request->turn == CommitRequest::Turn::kWait) request->wake_cv.Wait();
-    lead = request->turn == CommitRequest::Turn::kLead;
+    lead = static_cast<CommitRequest::Turn>(request->turn.Wait()) == CommitRequest::Turn::kLead;
   }
   if (lead) Lead(request);
   return request->status;
 }
 
 void Committer::Impl::Wake(CommitRequest* request, CommitRequest::Turn turn) {
-  MutexLock lock(&request->wake_mu);
-  request->turn = turn;
-  request->wake_cv.Signal();  // under its lock: the request lives on its caller's stack
+  request->turn.Post(static_cast<uint32_t>(turn));
 }
 
 // ---------------------------------------------------------------- the leader
 
 // Runs on the thread of the request at the front of the queue: takes the
-// group behind it, writes (and in always, syncs) it, answers it and hands
-// the writer role to the next request waiting, if any.
+// group behind it, writes (and in always, syncs) it and answers it. While
+// requests wait, it leads their group too, up to kMaxGroupsPerLeader groups
+// (its own caller waits meanwhile): handing the writer role on costs a
+// wake-up, and every request that arrives until the woken thread runs waits
+// behind it. Then it hands the role to the request at the front, if any.
 void Committer::Impl::Lead(CommitRequest* self) {
   role_.AssertHeld();
   Group group;
@@ -168,24 +170,32 @@ void Committer::Impl::Lead(CommitRequest* self) {
     MutexLock lock(&mu_);
     TakeGroup(&group);
   }
-  if (group.front()->kind == CommitRequest::Kind::kRecords) {
-    CommitGroup(group);
-  } else {
-    RunControl(*group.front());
-  }
-  Finish(group);
-  CommitRequest* next = nullptr;
-  {
-    MutexLock lock(&mu_);
-    if (queue_.empty()) {
-      leader_active_ = false;
+  for (int led = 1;; ++led) {
+    if (group.front()->kind == CommitRequest::Kind::kRecords) {
+      CommitGroup(group);
     } else {
-      next = queue_.front();
+      RunControl(*group.front());
     }
-  }
-  if (next != nullptr) Wake(next, CommitRequest::Turn::kLead);
-  for (CommitRequest* r : group) {
-    if (r != self) Wake(r, CommitRequest::Turn::kDone);
+    Finish(group);
+    Group following;
+    CommitRequest* next = nullptr;
+    {
+      MutexLock lock(&mu_);
+      if (queue_.empty()) {
+        leader_active_ = false;
+      } else if (led < kMaxGroupsPerLeader &&
+                 queue_.front()->kind == CommitRequest::Kind::kRecords) {
+        TakeGroup(&following);
+      } else {
+        next = queue_.front();
+      }
+    }
+    if (next != nullptr) Wake(next, CommitRequest::Turn::kLead);
+    for (CommitRequest* r : group) {
+      if (r != self) Wake(r, CommitRequest::Turn::kDone);
+    }
+    if (following.empty()) return;
+    group = std::move(following);
   }
 }
 

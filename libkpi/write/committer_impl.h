@@ -14,6 +14,7 @@
 #include "libkpi/format/wal.h"
 #include "libkpi/util/mutex.h"
 #include "libkpi/util/thread_annotations.h"
+#include "libkpi/util/turn_signal.h"
 #include "libkpi/write/committer.h"
 #include "libkpi/write/sealer.h"
 #include "libkpi/write/wal_syncer.h"
@@ -66,11 +67,9 @@ struct CommitRequest {
   bool close_force = false;                       // kCloseFinished
   Status status;  // written by the leader of its group before kDone
 
-  // Each caller waits on its own mutex, so answering a group does not make
+  // Each caller waits on its own signal, so answering a group does not make
   // every woken caller queue up again behind the committer's mutex.
-  Mutex wake_mu;
-  CondVar wake_cv{&wake_mu};
-  Turn turn GUARDED_BY(wake_mu) = Turn::kWait;
+  TurnSignal turn;  // posts a Turn other than kWait
 };
 
 // One WAL written by the group being committed, and the requests that wrote

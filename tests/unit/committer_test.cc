@@ -441,8 +441,9 @@ TEST_CASE("a group holds at most 1 MiB of records, so large batches are written 
   }
   REQUIRE(fault_fs.faults().syncs_held == 1);  // the leader is stuck in its sync
   const uint64_t syncs_before = c.stats().syncs;
-  // Three requests of 600 KB queue up behind it: no two fit in one group.
-  constexpr int kLarge = 3;
+  // Twenty requests of 600 KB queue up behind it: no two fit in one group,
+  // and the leader hands the writer role on after 16 groups.
+  constexpr int kLarge = 20;
   std::vector<Status> large_status(kLarge);
   std::vector<std::thread> large;
   for (int i = 0; i < kLarge; ++i) {
