@@ -4,8 +4,9 @@
 // one in the queue leads: it takes every request queued behind it as one
 // group, assigns ids and appends the group to the write-ahead file of each
 // record's hour (one write(2) per WAL per group), syncs in `always`, answers
-// the group and hands the lead to the next request waiting (group commit,
-// as LevelDB's writer queue). A background sealer turns finished hours
+// the group, leads the next group itself if requests wait (up to 16 groups)
+// and then hands the lead to the next request waiting (group commit, as
+// LevelDB's writer queue). A background sealer turns finished hours
 // (hour end + grace) and over-size WALs into segments. Open() recovers:
 // reserves record seqs past anything previously handed out, then returns;
 // the seal thread cuts the recovered WALs' torn tails and seals them (and
@@ -30,8 +31,8 @@
 // Threads and handoffs:
 //   - Callers: Commit checks the records and the free-space floor (statvfs,
 //     cached ~100 ms), queues one request and, unless it leads at once
-//     (nobody else does), waits on its own condition variable until the
-//     leader of its group answers it or hands it the lead.
+//     (nobody else does), waits on its own futex word (TurnSignal) until
+//     the leader of its group answers it or hands it the lead.
 //   - The writer role: one thread at a time, the leader, owns the open
 //     WalWriters. Per group it takes the queue (whatever arrived while the
 //     last group was written, up to 1 MiB of records but at least one
@@ -40,7 +41,9 @@
 //     them out in a keyed random order, record_order.h), encodes each record's frame into
 //     the buffer of its hour's WAL, writes each touched WAL with one
 //     write(2), in always fdatasyncs each (batch: hands it to the sync
-//     thread, WalSyncer), then answers the group and wakes the next leader.
+//     thread, WalSyncer), then answers the group; while requests wait, it
+//     takes their group too, up to 16 groups, before it wakes the next
+//     leader (a hand-off costs a wake-up that every new request waits for).
 //     No commit thread: a group costs no hand-off to another thread and
 //     back. A WAL that fails a write or sync is closed and later records of
 //     its hour go to a new file (new seq); NoSpace from a write cuts the WAL
