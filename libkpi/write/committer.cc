@@ -36,6 +36,8 @@ constexpr uint64_t kAlwaysPrefillBytes = 512 << 10;
 constexpr size_t kMaxGroupBytes = 1 << 20;
 // A leader's own caller waits while it leads the groups that queued up
 // behind its own; this bounds that wait (a group takes tens of µs in batch).
+// In always, where each group waits for an fdatasync, the hand-off's
+// wake-up is small beside it, and a leader leads one group.
 constexpr int kMaxGroupsPerLeader = 16;
 using committer_internal::WalEnd;
 
@@ -170,6 +172,7 @@ void Committer::Impl::Lead(CommitRequest* self) {
     MutexLock lock(&mu_);
     TakeGroup(&group);
   }
+  const int max_groups = options_.sync == SyncMode::kAlways ? 1 : kMaxGroupsPerLeader;
   for (int led = 1;; ++led) {
     if (group.front()->kind == CommitRequest::Kind::kRecords) {
       CommitGroup(group);
@@ -183,7 +186,7 @@ void Committer::Impl::Lead(CommitRequest* self) {
       MutexLock lock(&mu_);
       if (queue_.empty()) {
         leader_active_ = false;
-      } else if (led < kMaxGroupsPerLeader &&
+      } else if (led < max_groups &&
                  queue_.front()->kind == CommitRequest::Kind::kRecords) {
         TakeGroup(&following);
       } else {

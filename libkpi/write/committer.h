@@ -4,9 +4,9 @@
 // one in the queue leads: it takes every request queued behind it as one
 // group, assigns ids and appends the group to the write-ahead file of each
 // record's hour (one write(2) per WAL per group), syncs in `always`, answers
-// the group, leads the next group itself if requests wait (up to 16 groups)
-// and then hands the lead to the next request waiting (group commit, as
-// LevelDB's writer queue). A background sealer turns finished hours
+// the group, leads the next groups itself while requests wait (up to 16;
+// not in `always`) and then hands the lead to the next request waiting
+// (group commit, as LevelDB's writer queue). A background sealer turns finished hours
 // (hour end + grace) and over-size WALs into segments. Open() recovers:
 // reserves record seqs past anything previously handed out, then returns;
 // the seal thread cuts the recovered WALs' torn tails and seals them (and
@@ -42,8 +42,9 @@
 //     the buffer of its hour's WAL, writes each touched WAL with one
 //     write(2), in always fdatasyncs each (batch: hands it to the sync
 //     thread, WalSyncer), then answers the group; while requests wait, it
-//     takes their group too, up to 16 groups, before it wakes the next
-//     leader (a hand-off costs a wake-up that every new request waits for).
+//     takes their group too, up to 16 groups (one in always, where a sync
+//     dwarfs a wake-up), before it wakes the next leader (a hand-off costs
+//     a wake-up that every new request waits for).
 //     No commit thread: a group costs no hand-off to another thread and
 //     back. A WAL that fails a write or sync is closed and later records of
 //     its hour go to a new file (new seq); NoSpace from a write cuts the WAL

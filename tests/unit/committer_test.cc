@@ -441,9 +441,8 @@ TEST_CASE("a group holds at most 1 MiB of records, so large batches are written 
   }
   REQUIRE(fault_fs.faults().syncs_held == 1);  // the leader is stuck in its sync
   const uint64_t syncs_before = c.stats().syncs;
-  // Twenty requests of 600 KB queue up behind it: no two fit in one group,
-  // and the leader hands the writer role on after 16 groups.
-  constexpr int kLarge = 20;
+  // Three requests of 600 KB queue up behind it: no two fit in one group.
+  constexpr int kLarge = 3;
   std::vector<Status> large_status(kLarge);
   std::vector<std::thread> large;
   for (int i = 0; i < kLarge; ++i) {
@@ -461,6 +460,47 @@ TEST_CASE("a group holds at most 1 MiB of records, so large batches are written 
   // The held sync, then one group (and sync) per large request.
   REQUIRE(c.stats().syncs - syncs_before == 1 + kLarge);
   REQUIRE(c.stats().records_committed == 2 + kLarge);
+}
+
+// In batch a leader leads the groups that queued behind its own, up to 16,
+// then hands the writer role on: 20 groups wait behind a held write here, and
+// every one of them is committed once, whoever leads it.
+TEST_CASE("in batch the groups queued behind a leader are committed, however many") {
+  TempDir dir;
+  testing::ScopedFaultFs fault_fs;
+  Committer c(Options(dir.path(), SyncMode::kBatch));
+  REQUIRE(c.Open().ok());
+  auto commit = [&](size_t padding) {
+    std::vector<PendingRecord> batch{Record(kOldHour, 0, padding)};
+    std::vector<RecordId> ids;
+    const Status s = c.Commit(&batch, &ids);
+    return s.ok() && ids.size() == 1 ? s : Status::Corruption("no id for a stored record");
+  };
+  REQUIRE(commit(0).ok());  // the WAL exists
+  fault_fs.faults().hold_appends = true;
+  Status held_status;
+  std::thread held([&] { held_status = commit(0); });
+  for (int i = 0; i < 5000 && fault_fs.faults().appends_held == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(fault_fs.faults().appends_held == 1);  // the leader is stuck in its write
+  constexpr int kLarge = 20;  // 600 KB each: one group each
+  std::vector<Status> large_status(kLarge);
+  std::vector<std::thread> large;
+  for (int i = 0; i < kLarge; ++i) {
+    large.emplace_back([&, i] { large_status[i] = commit(600 << 10); });
+  }
+  for (int i = 0; i < 5000 && c.stats().queue_depth < 1 + kLarge; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(c.stats().queue_depth == 1 + kLarge);
+  fault_fs.faults().hold_appends = false;
+  held.join();
+  for (std::thread& t : large) t.join();
+  REQUIRE(held_status.ok());
+  for (const Status& s : large_status) REQUIRE(s.ok());
+  REQUIRE(c.stats().records_committed == 2 + kLarge);
+  REQUIRE(c.stats().queue_depth == 0);
 }
 
 TEST_CASE("a second committer with the same writer id is Busy") {

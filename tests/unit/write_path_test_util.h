@@ -56,6 +56,8 @@ struct Faults {
   std::atomic<bool> sync_io_error{false};
   std::atomic<bool> hold_syncs{false};  // syncs wait while set, as on a stalled disk
   std::atomic<int> syncs_held{0};
+  std::atomic<bool> hold_appends{false};  // appends wait while set
+  std::atomic<int> appends_held{0};
   std::string path_part = "/wal/";
   std::atomic<int> appends_failed{0};
 };
@@ -70,6 +72,10 @@ class FaultWritableFile final : public WritableFile {
       ++faults_->appends_failed;
       static_cast<void>(base_->Append(data.substr(0, data.size() / 2)));
       return Status::FromErrno(ENOSPC, "write " + path_);
+    }
+    if (faults_->hold_appends && Watched()) {
+      ++faults_->appends_held;
+      while (faults_->hold_appends) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return base_->Append(data);
   }
