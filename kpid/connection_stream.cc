@@ -2,11 +2,13 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 
 namespace kpi {
 namespace {
@@ -14,6 +16,16 @@ namespace {
 // How often a wait looks at whether the server is stopping.
 constexpr int64_t kStopSliceMs = 100;
 constexpr size_t kReadChunk = 4096;
+
+bool WouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+
+// A final answer's status line ("HTTP/1.1 200 OK"), not an interim one
+// (1xx), which the client waits for before it sends the body.
+bool IsFinalResponseHead(std::string_view data) {
+  constexpr std::string_view kVersion = "HTTP/1.1 ";
+  return data.size() > kVersion.size() && data.substr(0, kVersion.size()) == kVersion &&
+         data[kVersion.size()] != '1';
+}
 
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -42,18 +54,20 @@ bool ConnectionStream::Wait(short events, int64_t timeout_ms) const {
   }
 }
 
-bool ConnectionStream::Fill(size_t max) {
+ConnectionStream::FillResult ConnectionStream::Fill(size_t max) {
   const size_t old_size = buffer_.size();
   buffer_.resize(old_size + max);
   ssize_t n;
   do {
-    n = ::recv(sock_, buffer_.data() + old_size, max, 0);
+    n = ::recv(sock_, buffer_.data() + old_size, max, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   buffer_.resize(old_size + static_cast<size_t>(std::max<ssize_t>(0, n)));
-  return n > 0;
+  if (n > 0) return FillResult::kData;
+  return n < 0 && WouldBlock() ? FillResult::kNotReady : FillResult::kClosed;
 }
 
 bool ConnectionStream::WaitForRequest(int64_t idle_ms) {
+  if (stopping_ && stopping_()) return false;
   return buffered() > 0 || Wait(POLLIN, idle_ms);
 }
 
@@ -74,13 +88,15 @@ HeadResult ConnectionStream::ReadHead(const HeadLimits& limits) {
       if (++lines > limits.max_headers + 1) return HeadResult::kTooManyHeaders;
     }
     if (buffer_.size() >= limits.max_bytes) return HeadResult::kTooManyBytes;
+    const FillResult filled = Fill(kReadChunk);
+    if (filled == FillResult::kData) continue;
+    if (filled == FillResult::kClosed) return HeadResult::kClosed;
     const int64_t left = deadline - SteadyMs();
     if (left <= 0) return HeadResult::kTimedOut;
     if (!Wait(POLLIN, std::min(left, read_timeout_ms_))) {
       if (stopping_ && stopping_()) return HeadResult::kStopped;
       return HeadResult::kTimedOut;
     }
-    if (!Fill(kReadChunk)) return HeadResult::kClosed;
   }
 }
 
@@ -97,21 +113,56 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
     pos_ += n;
     return static_cast<ssize_t>(n);
   }
-  if (!Wait(POLLIN, read_timeout_ms_)) return -1;
-  ssize_t n;
-  do {
-    n = ::recv(sock_, ptr, size, 0);
-  } while (n < 0 && errno == EINTR);
-  return n;
+  for (;;) {
+    ssize_t n;
+    do {
+      n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 || !WouldBlock()) return n;
+    if (!Wait(POLLIN, read_timeout_ms_)) return -1;
+  }
 }
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
-  if (!Wait(POLLOUT, write_timeout_ms_)) return -1;
-  ssize_t n;
-  do {
-    n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n;
+  if (hold_head_ && held_.empty() && IsFinalResponseHead(std::string_view(ptr, size))) {
+    hold_head_ = false;
+    held_.assign(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  return Send(ptr, size);
+}
+
+bool ConnectionStream::SendHeld() {
+  hold_head_ = false;
+  return held_.empty() || Send(nullptr, 0) == 0;
+}
+
+ssize_t ConnectionStream::Send(const char* data, size_t size) {
+  size_t held_sent = 0;
+  for (;;) {
+    iovec parts[2] = {{held_.data() + held_sent, held_.size() - held_sent},
+                      {const_cast<char*>(data), size}};
+    msghdr message{};
+    message.msg_iov = held_sent < held_.size() ? parts : parts + 1;
+    message.msg_iovlen = held_sent < held_.size() ? 2 : 1;
+    ssize_t n;
+    do {
+      n = ::sendmsg(sock_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && !WouldBlock()) break;
+    const size_t held_left = held_.size() - held_sent;
+    if (n >= 0 && static_cast<size_t>(n) >= held_left) {
+      held_.clear();
+      held_sent = 0;
+      const size_t sent = static_cast<size_t>(n) - held_left;
+      if (sent > 0 || size == 0) return static_cast<ssize_t>(sent);
+    } else if (n > 0) {
+      held_sent += static_cast<size_t>(n);
+    }
+    if (!Wait(POLLOUT, write_timeout_ms_)) break;
+  }
+  held_.clear();  // the connection is lost
+  return -1;
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {

@@ -93,7 +93,9 @@ bool GuardedServer::Serve(ConnectionStream* stream) {
       break;
     }
     bool connection_closed = false;
+    stream->HoldResponseHead();
     served = process_request(*stream, left == 1, connection_closed, nullptr);
+    if (!stream->SendHeld()) break;
     if (!served || connection_closed) break;
   }
   return served;

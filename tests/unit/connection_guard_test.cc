@@ -1,4 +1,5 @@
-// kpid's connection guard: ConnectionStream's head limits over a socketpair,
+// kpid's connection guard: ConnectionStream's head limits and held response
+// heads over a socketpair,
 // WorkerPool's growth, log lines that escape control characters, and the
 // warning for non-loopback listeners.
 #include <catch2/catch.hpp>
@@ -118,6 +119,81 @@ TEST_CASE("a stopping server ends a wait for a head") {
   pair.Send("GET / HT");
   CHECK(stream.ReadHead(Limits(100, 1024, 5000)) == HeadResult::kStopped);
   CHECK_FALSE(stream.WaitForRequest(5000));
+}
+
+// What the client end can read now, without waiting.
+std::string Pending(const Pair& pair) {
+  std::string out;
+  char chunk[4096];
+  ssize_t n;
+  while ((n = ::recv(pair.client, chunk, sizeof chunk, MSG_DONTWAIT)) > 0) out.append(chunk, n);
+  return out;
+}
+
+TEST_CASE("a held response head leaves with the first body bytes, in one send") {
+  Pair pair;
+  ConnectionStream stream(pair.server, 1000, 1000, nullptr);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n";
+  stream.HoldResponseHead();
+  REQUIRE(stream.write(head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+  CHECK(Pending(pair).empty());
+  REQUIRE(stream.write("body", 4) == 4);
+  CHECK(Pending(pair) == head + "body");
+  REQUIRE(stream.SendHeld());  // nothing left
+  CHECK(Pending(pair).empty());
+}
+
+TEST_CASE("a head with no body behind it is sent by SendHeld") {
+  Pair pair;
+  ConnectionStream stream(pair.server, 1000, 1000, nullptr);
+  const std::string head = "HTTP/1.1 204 No Content\r\n\r\n";
+  stream.HoldResponseHead();
+  REQUIRE(stream.write(head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+  CHECK(Pending(pair).empty());
+  REQUIRE(stream.SendHeld());
+  CHECK(Pending(pair) == head);
+}
+
+TEST_CASE("an interim 100 Continue is sent at once, and the final head is held") {
+  Pair pair;
+  ConnectionStream stream(pair.server, 1000, 1000, nullptr);
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  stream.HoldResponseHead();
+  REQUIRE(stream.write(interim.data(), interim.size()) == static_cast<ssize_t>(interim.size()));
+  CHECK(Pending(pair) == interim);
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+  REQUIRE(stream.write(head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+  CHECK(Pending(pair).empty());
+  REQUIRE(stream.SendHeld());
+  CHECK(Pending(pair) == head);
+}
+
+TEST_CASE("a body larger than the socket's buffer follows a held head whole and in order") {
+  Pair pair;
+  ConnectionStream stream(pair.server, 5000, 5000, nullptr);
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+  std::string body(8 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  std::string received;
+  std::thread reader([&] {
+    char chunk[65536];
+    ssize_t n;
+    while (received.size() < head.size() + body.size() &&
+           (n = ::recv(pair.client, chunk, sizeof chunk, 0)) > 0) {
+      received.append(chunk, n);
+    }
+  });
+  stream.HoldResponseHead();
+  REQUIRE(stream.write(head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+  size_t sent = 0;
+  while (sent < body.size()) {
+    const ssize_t n = stream.write(body.data() + sent, body.size() - sent);
+    REQUIRE(n > 0);
+    sent += static_cast<size_t>(n);
+  }
+  REQUIRE(stream.SendHeld());
+  reader.join();
+  CHECK(received == head + body);
 }
 
 TEST_CASE("the worker pool starts a worker for each task that finds none idle") {
