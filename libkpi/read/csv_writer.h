@@ -111,8 +111,10 @@ class CsvWriter {
   // Views into the line or the parser's string buffer, valid during one
   // FormatRow: copying each cell was 8% of a CSV export's samples.
   std::vector<std::string_view> cells_;
-  // Cells to append as they are: quoted by the scanner already (structured
-  // values, into quoted_) or never needing quotes (numbers, booleans).
+  // Cells to append as they are (non-zero): quoted by the scanner already
+  // (structured values, into quoted_) or never needing quotes (numbers,
+  // booleans, strings without a comma); 2 when also short and inside the
+  // line (see AppendRow).
   std::vector<char> final_cells_;
   int64_t time_ms_ = -1;  // the instant time_text_ spells: records share timestamps
   std::string time_text_;
