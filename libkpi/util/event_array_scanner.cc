@@ -92,10 +92,10 @@ struct Carry {
 // by: '[' by '"'; closing '"' by ',' or ']'; ']' by ',' or ']' (the second
 // ']' of "]]" is the end); ',' after ']' by '['; ',' after '"' or a digit by
 // a digit; a digit by a digit, ',' or ']'; a number's first digit '0' by no
-// digit. And ']' only after a closing '"' or a digit. With these, '[' can
-// only follow ",", '"' only follow '[', and a digit only follow ',' or a
-// digit. Returns the refused bits and the bit of the array's last ']' (0
-// when not in this block).
+// digit. With these, '[' can only follow ",", '"' only follow '[', a digit
+// only follow ',' or a digit, and ']' only follow a closing '"', a digit or
+// (at the end) ']'. Returns the refused bits and the bit of the array's
+// last ']' (0 when not in this block).
 inline uint64_t CheckBlock(const BlockMasks& m, Carry* carry, uint64_t* last) {
   const uint64_t in_string = PrefixXor(m.quote) ^ carry->in_string;
   const uint64_t outside = ~(in_string | m.quote);
@@ -126,7 +126,6 @@ inline uint64_t CheckBlock(const BlockMasks& m, Carry* carry, uint64_t* last) {
   refused |= after_comma_after_value & ~digit;
   refused |= after_digit & ~(digit | comma | close_bracket);
   refused |= after_first_zero & digit;
-  refused |= close_bracket & ~(after_close_quote | after_digit | *last);
 
   carry->in_string = static_cast<uint64_t>(static_cast<int64_t>(in_string) >> 63);
   carry->open_bracket = open_bracket;
@@ -162,6 +161,7 @@ constexpr DoublingTable kDoubling = MakeDoublingTable();
 // doubled, 8 at a time with one shuffle each (no branch on where the quotes
 // are); returns the end of what it wrote, having written up to 8 bytes more.
 inline char* CopyDoubling(const char* bytes, uint64_t quotes, char* out) {
+#pragma GCC unroll 8  // constant shifts, no loop counter: a fifth fewer instructions
   for (int i = 0; i < 64; i += 8) {
     const unsigned q = static_cast<unsigned>(quotes >> i) & 0xFF;
     const __m128i in = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes + i));
