@@ -3,8 +3,15 @@
 #include "libkpi/read/csv_writer.h"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
+
+#include "libkpi/env/output_sink.h"
 
 namespace {
 
@@ -120,4 +127,42 @@ TEST_CASE("a line that is not a JSON object is Corruption, not a crash") {
     INFO(bad);
     CHECK(writer->FormatRow(bad, &row).code() == kpi::Status::Code::kCorruption);
   }
+}
+
+TEST_CASE("rows append to a buffer, which a bad line leaves as it was") {
+  std::unique_ptr<kpi::CsvWriter> writer = Writer();
+  const std::string first = Row(writer.get(), kRecord);
+  std::string buffer = "kept\n";
+  REQUIRE(writer->AppendFormattedRow(kRecord, &buffer).ok());
+  CHECK(buffer == "kept\n" + first);
+  const std::string before = buffer;
+  CHECK(writer->AppendFormattedRow(R"({"_id":)", &buffer).code() == kpi::Status::Code::kCorruption);
+  CHECK(buffer == before);
+  std::string row = "stale";
+  REQUIRE(writer->FormatRow(kRecord, &row).ok());  // FormatRow replaces
+  CHECK(row == first);
+}
+
+TEST_CASE("an output sink keeps no part of a line whose builder fails") {
+  char dir_template[] = "/tmp/csv_writer_test.XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string path = std::string(dir_template) + "/out.csv";
+  std::unique_ptr<kpi::OutputSink> sink;
+  REQUIRE(kpi::OutputSink::OpenFile(path, 3, &sink).ok());
+  const auto append = [](const std::string& text, bool ok) {
+    return [text, ok](std::string* buffer) {
+      buffer->append(text);
+      return ok ? kpi::Status::OK() : kpi::Status::Corruption("line 2: not a record");
+    };
+  };
+  REQUIRE(sink->AppendLineBuiltBy(append("a,b\r", true)).ok());
+  CHECK(sink->AppendLineBuiltBy(append("partial", false)).code() == kpi::Status::Code::kCorruption);
+  REQUIRE(sink->AppendLineBuiltBy(append("c,d\r", true)).ok());
+  CHECK(sink->bytes_in() == 10);
+  REQUIRE(sink->Finish().ok());
+  std::ifstream in(path, std::ios::binary);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(written == "a,b\r\nc,d\r\n");
+  std::remove(path.c_str());
+  rmdir(dir_template);
 }
