@@ -40,10 +40,10 @@ ConnectionStream::ConnectionStream(int sock, int64_t read_timeout_ms, int64_t wr
     : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms),
       stopping_(std::move(stopping)) {}
 
-bool ConnectionStream::Wait(short events, int64_t timeout_ms) const {
+bool ConnectionStream::Wait(short events, int64_t timeout_ms, OnStop on_stop) const {
   const int64_t deadline = SteadyMs() + std::max<int64_t>(0, timeout_ms);
   for (;;) {
-    if (stopping_ && stopping_()) return false;
+    if (on_stop == OnStop::kGiveUp && stopping_ && stopping_()) return false;
     const int64_t left = std::max<int64_t>(0, deadline - SteadyMs());
     pollfd p{sock_, events, 0};
     const int n = ::poll(&p, 1, static_cast<int>(std::min(left, kStopSliceMs)));
@@ -101,7 +101,7 @@ HeadResult ConnectionStream::ReadHead(const HeadLimits& limits) {
 }
 
 bool ConnectionStream::is_readable() const {
-  return buffered() > 0 || Wait(POLLIN, read_timeout_ms_);
+  return buffered() > 0 || Wait(POLLIN, read_timeout_ms_, OnStop::kKeepWaiting);
 }
 
 bool ConnectionStream::is_writable() const { return Wait(POLLOUT, write_timeout_ms_); }
@@ -119,7 +119,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
       n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n >= 0 || !WouldBlock()) return n;
-    if (!Wait(POLLIN, read_timeout_ms_)) return -1;
+    if (!Wait(POLLIN, read_timeout_ms_, OnStop::kKeepWaiting)) return -1;
   }
 }
 

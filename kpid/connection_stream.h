@@ -11,8 +11,12 @@
 // a per-read timeout). It never buffers more than max_bytes plus one read.
 // httplib then reads the head and the body through read(), from the buffer
 // first; bytes of a pipelined next request stay buffered for the next
-// ReadHead. Every wait uses poll() (no FD_SETSIZE limit) and gives up when
-// `stopping` returns true. The peer's address is never asked for: kpid
+// ReadHead. Every wait uses poll() (no FD_SETSIZE limit). A wait for a
+// request or its head gives up when `stopping` returns true; a body is
+// awaited up to the read timeout even then, because a request whose head
+// was read is served: a clean stop never answers 400 to a client whose
+// body was still on the wire (a client that writes head and body in two
+// sends is one). The peer's address is never asked for: kpid
 // keeps nothing about the sender, so get_remote_ip_and_port reports none.
 //
 // Fewer system calls per request: reads and writes are tried at once and
@@ -76,9 +80,10 @@ class ConnectionStream : public httplib::Stream {
 
  private:
   size_t buffered() const { return buffer_.size() - pos_; }
+  enum class OnStop { kGiveUp, kKeepWaiting };
   // poll() for `events` up to `timeout_ms`, in slices that look at
-  // `stopping_`; true when ready.
-  bool Wait(short events, int64_t timeout_ms) const;
+  // `stopping_` unless told to keep waiting; true when ready.
+  bool Wait(short events, int64_t timeout_ms, OnStop on_stop = OnStop::kGiveUp) const;
   enum class FillResult { kData, kClosed, kNotReady };
   // Appends one recv() of up to `max` bytes, without waiting.
   FillResult Fill(size_t max);

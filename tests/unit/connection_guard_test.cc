@@ -121,6 +121,22 @@ TEST_CASE("a stopping server ends a wait for a head") {
   CHECK_FALSE(stream.WaitForRequest(5000));
 }
 
+TEST_CASE("a stopping server still reads the body of a request whose head it read") {
+  Pair pair;
+  ConnectionStream stream(pair.server, 5000, 1000, [] { return true; });
+  const std::string head = "POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n";
+  pair.Send(head);
+  CHECK(stream.ReadHead(Limits(100, 1024, 5000)) == HeadResult::kComplete);
+  CHECK(ReadAll(&stream, head.size()) == head);
+  std::thread late_body([&pair] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    pair.Send("body");
+  });
+  CHECK(stream.is_readable());
+  CHECK(ReadAll(&stream, 4) == "body");
+  late_body.join();
+}
+
 // What the client end can read now, without waiting.
 std::string Pending(const Pair& pair) {
   std::string out;
