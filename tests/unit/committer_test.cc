@@ -1,5 +1,5 @@
 // Committer: group commit, recovery, sealing, rotation, full disks, and
-// crashes at random points and at named crash points: every acknowledged
+// crashes (its queue and groups under load: committer_queue_test.cc) at random points and at named crash points: every acknowledged
 // record is stored exactly once.
 #include "libkpi/write/committer.h"
 
@@ -23,6 +23,7 @@
 #include "libkpi/format/store_layout.h"
 #include "libkpi/util/time_util.h"
 #include "libkpi/format/wal.h"
+#include "tests/unit/committer_test_util.h"
 #include "tests/unit/write_path_test_util.h"
 
 namespace kpi {
@@ -30,23 +31,10 @@ namespace {
 
 using testing::TempDir;
 
-const int64_t kOldHour = FromCivil(2026, 1, 1, 10);
-constexpr char kWriter[] = "t1";
-
-CommitterOptions Options(const std::string& dir, SyncMode sync = SyncMode::kAlways) {
-  CommitterOptions o;
-  o.data_dir = dir;
-  o.writer_id = kWriter;
-  o.sync = sync;
-  o.commit_window_us = 500;
-  return o;
-}
-
-PendingRecord Record(int64_t timestamp_ms, int n, size_t padding = 0) {
-  return PendingRecord{timestamp_ms, "\"timestamp\":" + std::to_string(timestamp_ms) +
-                                         ",\"n\":" + std::to_string(n) + ",\"pad\":\"" +
-                                         std::string(padding, 'p') + "\"}"};
-}
+using testing::kOldHour;
+using testing::kWriter;
+using testing::Options;
+using testing::Record;
 
 std::string IdOf(uint64_t seq) { return RecordId{kWriter, seq}.ToString(); }
 
@@ -383,124 +371,6 @@ TEST_CASE("ENOSPC while writing fails that commit, leaves no partial record, and
   REQUIRE(store.wals + store.segments == 2);
   RequireExactlyOnce(store, acked);
   REQUIRE(store.ids.size() <= 8);  // plus perhaps the records of the failed sync
-}
-
-TEST_CASE("Commit is Busy while the queue is full, and the queued requests complete") {
-  TempDir dir;
-  testing::ScopedFaultFs fault_fs;
-  CommitterOptions options = Options(dir.path());
-  options.max_queue_records = 3;
-  Committer c(options);
-  REQUIRE(c.Open().ok());
-  auto commit = [&](int records) {
-    std::vector<PendingRecord> batch;
-    for (int i = 0; i < records; ++i) batch.push_back(Record(kOldHour + i, i));
-    std::vector<RecordId> ids;
-    return c.Commit(&batch, &ids);
-  };
-  REQUIRE(commit(1).ok());  // the WAL exists: later syncs are the stalled ones
-  fault_fs.faults().hold_syncs = true;
-  Status in_sync_status, queued_status;  // Catch2 assertions are for the main thread
-  std::thread in_sync([&] { in_sync_status = commit(1); });
-  for (int i = 0; i < 5000 && fault_fs.faults().syncs_held == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  REQUIRE(fault_fs.faults().syncs_held == 1);  // the sync thread is stuck in a sync
-  // The commit thread writes the next request meanwhile; it waits for the
-  // next sync. Every unanswered record counts: 1 syncing + 2 waiting.
-  std::thread queued([&] { queued_status = commit(2); });
-  for (int i = 0; i < 5000 && c.stats().queue_depth < 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  REQUIRE(c.stats().queue_depth == 3);
-  REQUIRE(commit(2).IsBusy());
-  fault_fs.faults().hold_syncs = false;
-  in_sync.join();
-  queued.join();
-  REQUIRE(in_sync_status.ok());
-  REQUIRE(queued_status.ok());
-  REQUIRE(c.stats().records_committed == 4);
-}
-
-TEST_CASE("a group holds at most 1 MiB of records, so large batches are written in several groups") {
-  TempDir dir;
-  testing::ScopedFaultFs fault_fs;
-  Committer c(Options(dir.path()));  // always: one sync per group
-  REQUIRE(c.Open().ok());
-  auto commit = [&](size_t padding) {
-    std::vector<PendingRecord> batch{Record(kOldHour, 0, padding)};
-    std::vector<RecordId> ids;
-    return c.Commit(&batch, &ids);
-  };
-  REQUIRE(commit(0).ok());  // the WAL exists
-  fault_fs.faults().hold_syncs = true;
-  Status in_sync_status;
-  std::thread in_sync([&] { in_sync_status = commit(0); });
-  for (int i = 0; i < 5000 && fault_fs.faults().syncs_held == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  REQUIRE(fault_fs.faults().syncs_held == 1);  // the leader is stuck in its sync
-  const uint64_t syncs_before = c.stats().syncs;
-  // Three requests of 600 KB queue up behind it: no two fit in one group.
-  constexpr int kLarge = 3;
-  std::vector<Status> large_status(kLarge);
-  std::vector<std::thread> large;
-  for (int i = 0; i < kLarge; ++i) {
-    large.emplace_back([&, i] { large_status[i] = commit(600 << 10); });
-  }
-  for (int i = 0; i < 5000 && c.stats().queue_depth < 1 + kLarge; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  REQUIRE(c.stats().queue_depth == 1 + kLarge);
-  fault_fs.faults().hold_syncs = false;
-  in_sync.join();
-  for (std::thread& t : large) t.join();
-  REQUIRE(in_sync_status.ok());
-  for (const Status& s : large_status) REQUIRE(s.ok());
-  // The held sync, then one group (and sync) per large request.
-  REQUIRE(c.stats().syncs - syncs_before == 1 + kLarge);
-  REQUIRE(c.stats().records_committed == 2 + kLarge);
-}
-
-// In batch a leader leads the groups that queued behind its own, up to 16,
-// then hands the writer role on: 20 groups wait behind a held write here, and
-// every one of them is committed once, whoever leads it.
-TEST_CASE("in batch the groups queued behind a leader are committed, however many") {
-  TempDir dir;
-  testing::ScopedFaultFs fault_fs;
-  Committer c(Options(dir.path(), SyncMode::kBatch));
-  REQUIRE(c.Open().ok());
-  auto commit = [&](size_t padding) {
-    std::vector<PendingRecord> batch{Record(kOldHour, 0, padding)};
-    std::vector<RecordId> ids;
-    const Status s = c.Commit(&batch, &ids);
-    return s.ok() && ids.size() == 1 ? s : Status::Corruption("no id for a stored record");
-  };
-  REQUIRE(commit(0).ok());  // the WAL exists
-  fault_fs.faults().hold_appends = true;
-  Status held_status;
-  std::thread held([&] { held_status = commit(0); });
-  for (int i = 0; i < 5000 && fault_fs.faults().appends_held == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  REQUIRE(fault_fs.faults().appends_held == 1);  // the leader is stuck in its write
-  constexpr int kLarge = 20;  // 600 KB each: one group each
-  std::vector<Status> large_status(kLarge);
-  std::vector<std::thread> large;
-  for (int i = 0; i < kLarge; ++i) {
-    large.emplace_back([&, i] { large_status[i] = commit(600 << 10); });
-  }
-  for (int i = 0; i < 5000 && c.stats().queue_depth < 1 + kLarge; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  REQUIRE(c.stats().queue_depth == 1 + kLarge);
-  fault_fs.faults().hold_appends = false;
-  held.join();
-  for (std::thread& t : large) t.join();
-  REQUIRE(held_status.ok());
-  for (const Status& s : large_status) REQUIRE(s.ok());
-  REQUIRE(c.stats().records_committed == 2 + kLarge);
-  REQUIRE(c.stats().queue_depth == 0);
 }
 
 TEST_CASE("a second committer with the same writer id is Busy") {
