@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace kpi {
@@ -79,7 +80,7 @@ class ConnectionStream : public httplib::Stream {
   int socket() const override { return sock_; }
 
  private:
-  size_t buffered() const { return buffer_.size() - pos_; }
+  size_t buffered() const { return size_ - pos_; }
   enum class OnStop { kGiveUp, kKeepWaiting };
   // poll() for `events` up to `timeout_ms`, in slices that look at
   // `stopping_` unless told to keep waiting; true when ready.
@@ -87,6 +88,7 @@ class ConnectionStream : public httplib::Stream {
   enum class FillResult { kData, kClosed, kNotReady };
   // Appends one recv() of up to `max` bytes, without waiting.
   FillResult Fill(size_t max);
+  void Reserve(size_t bytes);
   // send() of `data` after what is held, waiting up to the write timeout
   // whenever the socket is full; the bytes of `data` sent, or -1.
   ssize_t Send(const char* data, size_t size);
@@ -95,7 +97,9 @@ class ConnectionStream : public httplib::Stream {
   const int64_t read_timeout_ms_;
   const int64_t write_timeout_ms_;
   const StopCheck stopping_;
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;  // bytes [0, size_) received, capacity_ allocated
+  size_t capacity_ = 0;
+  size_t size_ = 0;
   size_t pos_ = 0;  // next byte httplib reads
   bool hold_head_ = false;
   std::string held_;  // a response head not yet sent
