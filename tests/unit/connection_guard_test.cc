@@ -128,13 +128,15 @@ TEST_CASE("a stopping server still reads the body of a request whose head it rea
   pair.Send(head);
   CHECK(stream.ReadHead(Limits(100, 1024, 5000)) == HeadResult::kComplete);
   CHECK(ReadAll(&stream, head.size()) == head);
-  std::thread late_body([&pair] {
+  ssize_t sent = 0;  // Catch2's assertions are for the main thread
+  std::thread late_body([&pair, &sent] {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    pair.Send("body");
+    sent = ::send(pair.client, "body", 4, 0);
   });
   CHECK(stream.is_readable());
   CHECK(ReadAll(&stream, 4) == "body");
   late_body.join();
+  CHECK(sent == 4);
 }
 
 // What the client end can read now, without waiting.
