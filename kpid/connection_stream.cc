@@ -136,8 +136,18 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
       n = ::recv(sock_, ptr, size, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n >= 0 || !WouldBlock()) return n;
-    if (!Wait(POLLIN, read_timeout_ms_, OnStop::kKeepWaiting)) return -1;
+    int64_t wait_ms = read_timeout_ms_;
+    if (body_deadline_ms_ != 0) wait_ms = std::min(wait_ms, body_deadline_ms_ - SteadyMs());
+    if (wait_ms <= 0 || !Wait(POLLIN, wait_ms, OnStop::kKeepWaiting)) {
+      body_timed_out_ = true;
+      return -1;
+    }
   }
+}
+
+void ConnectionStream::StartBody(int64_t timeout_ms) {
+  body_deadline_ms_ = SteadyMs() + timeout_ms;
+  body_timed_out_ = false;
 }
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {

@@ -10,8 +10,8 @@
 // by its deadline (a client trickling a byte every few seconds never trips
 // a per-read timeout). It never buffers more than max_bytes plus one read.
 // httplib then reads the head and the body through read(), from the buffer
-// first; bytes of a pipelined next request stay buffered for the next
-// ReadHead. Every wait uses poll() (no FD_SETSIZE limit). A wait for a
+// first, the body by the deadline StartBody set; bytes of a pipelined next
+// request stay buffered for the next ReadHead. Every wait uses poll() (no FD_SETSIZE limit). A wait for a
 // request or its head gives up when `stopping` returns true; a body is
 // awaited up to the read timeout even then, because a request whose head
 // was read is served: a clean stop never answers 400 to a client whose
@@ -69,6 +69,12 @@ class ConnectionStream : public httplib::Stream {
   // SendHeld; false if sending what was held failed.
   void HoldResponseHead() { hold_head_ = true; }
   bool SendHeld();
+  // The body after the head just read must arrive within `timeout_ms`: a
+  // read past that, or one that waited past the read timeout, fails (the
+  // route answers that it could not read the body) and marks the stream
+  // (body_timed_out), whose connection is then closed.
+  void StartBody(int64_t timeout_ms);
+  bool body_timed_out() const { return body_timed_out_; }
 
   // httplib::Stream.
   bool is_readable() const override;
@@ -103,6 +109,8 @@ class ConnectionStream : public httplib::Stream {
   size_t pos_ = 0;  // next byte httplib reads
   bool hold_head_ = false;
   std::string held_;  // a response head not yet sent
+  int64_t body_deadline_ms_ = 0;  // steady clock; 0: none
+  bool body_timed_out_ = false;
 };
 
 }  // namespace kpi

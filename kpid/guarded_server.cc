@@ -94,8 +94,10 @@ bool GuardedServer::Serve(ConnectionStream* stream) {
     }
     bool connection_closed = false;
     stream->HoldResponseHead();
+    stream->StartBody(limits_.body_timeout_ms);
     served = process_request(*stream, left == 1, connection_closed, nullptr);
     if (!stream->SendHeld()) break;
+    if (stream->body_timed_out()) break;  // the rest of the body may still come
     if (!served || connection_closed) break;
   }
   return served;

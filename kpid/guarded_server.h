@@ -29,6 +29,7 @@ namespace kpi {
 struct ConnectionLimits {
   size_t max_connections = 512;
   HeadLimits head;
+  int64_t body_timeout_ms = 30000;  // from the head's end to the body's last byte
 };
 
 class GuardedServer : public httplib::Server {

@@ -26,6 +26,11 @@ constexpr const char* kIngestPath = "/wsapi/interaction_data";
 // client a 1 s retransmit: p99 went from ~10 ms to ~1 s under 64 connections.
 constexpr int kListenBacklog = 1024;
 constexpr const char* kJson = "application/json";
+// A body read fails when the client closes, sends a malformed chunk, or is
+// too slow; a closed client reads nothing, so the reason speaks to the rest.
+constexpr const char* kUnreadBody =
+    "could not read the body: a malformed chunk, or not in full within --body-timeout "
+    "(or a pause past --read-timeout); kpid closes the connection";
 // Workers beyond --max-connections: they answer 503 to connections past the
 // cap, so those never queue behind the connections being served.
 constexpr size_t kRefusalWorkers = 16;
@@ -220,7 +225,7 @@ void HttpServer::AddIngestRoutes(httplib::Server* server) {
                                            "body over " + std::to_string(options_.max_body) +
                                                " bytes (--max-body)"));
       }
-      if (!read) return SetJson(res, 400, ErrorJson("bad_request", "could not read the body"));
+      if (!read) return SetJson(res, 400, ErrorJson("bad_request", kUnreadBody));
     }
     // Room for the JSON parser's padding: it then reads the body in place.
     if (body.capacity() - body.size() < simdjson::SIMDJSON_PADDING) {
@@ -306,6 +311,7 @@ std::unique_ptr<httplib::Server> HttpServer::NewServer() const {
   limits.head.max_headers = options_.max_headers;
   limits.head.max_bytes = options_.max_header_bytes;
   limits.head.timeout_ms = options_.header_timeout_ms;
+  limits.body_timeout_ms = options_.body_timeout_ms;
   Metrics* metrics = metrics_;
   return std::make_unique<GuardedServer>(limits,
                                          [metrics](int status) { metrics->CountResponse(status); });

@@ -135,6 +135,10 @@ void AddHttpOptions(CLI::App* app, ServerOptions* o) {
   AddDuration(app, "--header-timeout", &o->header_timeout_ms,
               "A request's line and headers must arrive in full within this, else 408 (a "
               "client sending a byte every few seconds never trips --read-timeout)")->group(g);
+  AddDuration(app, "--body-timeout", &o->body_timeout_ms,
+              "A request's body must arrive in full within this after its headers, else "
+              "400 and the connection is closed (a client trickling its body never trips "
+              "--read-timeout)")->group(g);
   app->add_option("--keep-alive-max", o->keep_alive_max,
                   "Requests per keep-alive connection before it is closed")
       ->capture_default_str()->group(g);
@@ -262,6 +266,9 @@ Status ServerOptions::Validate() const {
   }
   if (header_timeout_ms < 100) {
     return Status::InvalidArgument("--header-timeout: must be at least 100ms");
+  }
+  if (body_timeout_ms < 100) {
+    return Status::InvalidArgument("--body-timeout: must be at least 100ms");
   }
   if (max_future_ms < 0 || max_future_ms > kMaxFutureCapMs) {
     return Status::InvalidArgument(

@@ -50,6 +50,7 @@ struct ServerOptions {
   size_t max_headers = 100;             // header lines per request; past it 431
   uint64_t max_header_bytes = 32 << 10;  // request line and headers; past it 431
   int64_t header_timeout_ms = 10000;    // request line and headers in full; past it 408
+  int64_t body_timeout_ms = 30000;      // the body in full, after the headers; past it 400
   int64_t read_timeout_ms = 5000;
   int64_t write_timeout_ms = 5000;
 

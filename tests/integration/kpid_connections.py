@@ -12,6 +12,9 @@ Usage: kpid_connections.py CHECK PORT [PID]
   deadline PORT    a client trickling its headers past --header-timeout 2s
                    (a byte every 0.3 s, so never silent for --read-timeout)
                    gets 408.
+  body-deadline PORT  a client trickling a POST body past --body-timeout 2s
+                   (a byte every 0.3 s) gets 400 naming the option, and kpid
+                   answers /healthz after it.
   cap PORT         with --max-connections 4 and four clients holding
                    connections, a fifth gets 503 with Retry-After.
 Prints one line per check; exits 1 on the first failure. Every wait is bounded.
@@ -156,13 +159,17 @@ def headers(pid):
     expect("/healthz after the flood", get("/healthz")[0], {200})
 
 
-def deadline():
+def trickled(prefix, trickle):
+    """Sends `prefix` at once, then `trickle` a byte every 0.3 s (never silent
+    for --read-timeout) until kpid answers: (status, body) of its answer,
+    (None, b'') if it closed without one."""
     s = connect(timeout=10)
-    status = None
+    status, body = None, b""
     try:
-        for byte in b"GET /healthz HTTP/1.1\r\nHost: kpi\r\nX-Slow: " + b"s" * 100:
+        s.sendall(prefix)
+        for byte in trickle:
             s.send(bytes([byte]))
-            s.settimeout(0.3)  # a byte every 0.3 s; kpid may answer meanwhile
+            s.settimeout(0.3)
             try:
                 if s.recv(1, socket.MSG_PEEK):
                     break
@@ -174,7 +181,23 @@ def deadline():
         pass
     finally:
         s.close()
+    return status, body
+
+
+def deadline():
+    status, _ = trickled(b"", b"GET /healthz HTTP/1.1\r\nHost: kpi\r\nX-Slow: " + b"s" * 100)
     expect("headers trickled past --header-timeout", status, {408})
+
+
+def body_deadline():
+    body = json.dumps({"data": [{"lang": "en-US", "pad": "p" * 100}]}).encode()
+    head = (f"POST {INGEST} HTTP/1.1\r\nHost: kpi\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    status, answer = trickled(head, body)
+    expect("a body trickled past --body-timeout", status, {400})
+    if b"--body-timeout" not in answer:
+        fail(f"the 400 does not name --body-timeout: {answer!r}")
+    expect("/healthz after the 400", get("/healthz")[0], {200})
 
 
 def cap():
@@ -199,6 +222,7 @@ def cap():
 
 
 if __name__ == "__main__":
-    {"slowloris": slowloris, "deadline": deadline, "cap": cap}.get(CHECK, lambda: None)()
+    {"slowloris": slowloris, "deadline": deadline, "body-deadline": body_deadline,
+     "cap": cap}.get(CHECK, lambda: None)()
     if CHECK == "headers":
         headers(int(sys.argv[3]))

@@ -34,8 +34,9 @@ check "nothing answered 500" bash -c "! grep -a -q ' 500\$' '$WORK/c.log'"
 
 # Tight limits: the deadline and the connection cap, the caps as options.
 start_kpid t "$WORK/t" --max-age 0 --min-free-bytes 0 --header-timeout 2s --read-timeout 5s \
-  --max-connections 4 --threads 2 --max-headers 20 --max-header-bytes 2K
+  --body-timeout 2s --max-connections 4 --threads 2 --max-headers 20 --max-header-bytes 2K
 timeout 60 python3 "$PY" deadline "$PORT_t" || fail "--header-timeout"
+timeout 60 python3 "$PY" body-deadline "$PORT_t" || fail "--body-timeout"
 timeout 60 python3 "$PY" cap "$PORT_t" || fail "--max-connections"
 got=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "X-Big: $(head -c 3000 /dev/zero | tr '\0' b)" \
   "http://127.0.0.1:$PORT_t/healthz")

@@ -139,6 +139,23 @@ TEST_CASE("a stopping server still reads the body of a request whose head it rea
   CHECK(sent == 4);
 }
 
+TEST_CASE("a body not in full by its deadline fails the read and marks the stream") {
+  Pair pair;
+  ConnectionStream stream(pair.server, 5000, 1000, nullptr);
+  const std::string head = "POST / HTTP/1.1\r\nContent-Length: 8\r\n\r\n";
+  pair.Send(head + "half");
+  REQUIRE(stream.ReadHead(Limits(100, 1024)) == HeadResult::kComplete);
+  REQUIRE(ReadAll(&stream, head.size()) == head);
+  stream.StartBody(200);  // well inside the 5 s read timeout
+  CHECK(ReadAll(&stream, 4) == "half");
+  CHECK_FALSE(stream.body_timed_out());
+  char rest[4];
+  CHECK(stream.read(rest, sizeof rest) == -1);
+  CHECK(stream.body_timed_out());
+  stream.StartBody(200);  // the next request's body starts clean
+  CHECK_FALSE(stream.body_timed_out());
+}
+
 // What the client end can read now, without waiting.
 std::string Pending(const Pair& pair) {
   std::string out;
