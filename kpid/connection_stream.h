@@ -11,13 +11,14 @@
 // a per-read timeout). It never buffers more than max_bytes plus one read.
 // httplib then reads the head and the body through read(), from the buffer
 // first, the body by the deadline StartBody set; bytes of a pipelined next
-// request stay buffered for the next ReadHead. Every wait uses poll() (no FD_SETSIZE limit). A wait for a
-// request or its head gives up when `stopping` returns true; a body is
-// awaited up to the read timeout even then, because a request whose head
-// was read is served: a clean stop never answers 400 to a client whose
-// body was still on the wire (a client that writes head and body in two
-// sends is one). The peer's address is never asked for: kpid
-// keeps nothing about the sender, so get_remote_ip_and_port reports none.
+// request stay buffered for the next ReadHead. Every wait uses poll() (no
+// FD_SETSIZE limit). A wait for a request or its head gives up when
+// `stopping` returns true; a body is awaited up to the read timeout and its
+// deadline even then, because a request whose head was read is served: a
+// clean stop never answers 400 to a client whose body was still on the wire
+// (a client that writes head and body in two sends is one). The peer's
+// address is never asked for: kpid keeps nothing about the sender, so
+// get_remote_ip_and_port reports none.
 //
 // Fewer system calls per request: reads and writes are tried at once and
 // poll() only when the socket is not ready (a ready socket's poll was ~4 %
