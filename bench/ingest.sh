@@ -68,24 +68,6 @@ proxy_site() {  # proxy_site PORT UPSTREAM > FILE
     -e '/limit_req/d' "$SRC_DIR/packaging/nginx/kpid.conf"
 }
 
-# start_ceiling MODE: `kpid-ceiling --mode MODE` on a free port; sets
-# CEILING_PID and CEILING_PORT.
-start_ceiling() {
-  local out=$BENCH_WORK/ceiling-$1.out i
-  : >"$out"  # before the background ceiling opens it: sed reads it at once
-  "$KPI_BUILD_DIR/bench/kpid-ceiling" --mode "$1" --data-dir "$BENCH_WORK" \
-    --forwarder-token-file "$BENCH_WORK/forwarder.token" --listen 127.0.0.1:0 >"$out" 2>&1 &
-  CEILING_PID=$!
-  BENCH_PIDS+=("$CEILING_PID")
-  CEILING_PORT=
-  for ((i = 0; i < 200; i++)); do
-    CEILING_PORT=$(sed -n 's/^port //p' "$out")
-    [ -n "$CEILING_PORT" ] && return 0
-    sleep 0.05
-  done
-  cat "$out" >&2
-  die "kpid-ceiling --mode $1 did not listen"
-}
 
 # measure PORT: "rate p99 non-2xx" after a 1 s warm-up, optionally through
 # the packaged nginx site (VIA_NGINX) in front of PORT.

@@ -13,8 +13,8 @@ jobs=${KPI_JOBS:-$(nproc)}
 # Build and library packages, then what the tests drive for real.
 build_packages=(build-essential cmake pkg-config libcli11-dev libsimdjson-dev libzstd-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libboost-filesystem-dev catch2)
-test_packages=(zstd jq curl nginx-light python3 python3-zstandard groff-base man-db systemd dpkg-dev wrk time
-  clang libclang-rt-14-dev clickhouse-server clickhouse-client
+test_packages=(zstd jq curl nginx-light python3 python3-zstandard groff-base man-db systemd dpkg-dev wrk
+  strace time clang libclang-rt-14-dev clickhouse-server clickhouse-client
   chromium)
 
 install_missing() {

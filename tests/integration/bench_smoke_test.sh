@@ -24,11 +24,11 @@ B=$KPI_SOURCE_DIR/bench
 # bench/lib.sh's wrk_post fails a --quick run on any non-2xx answer, so an
 # ingest path answering 5xx fails here.
 figures=(seal.sh compact.sh export.sh export-hour.sh scan.sh report.sh purge.sh ship.sh "ingest.sh batch100"
-  "ingest.sh batch" "ingest.sh always" restart.sh)
+  "ingest.sh batch" "ingest.sh always" restart.sh "ingest-costs.sh always")
 # "ingest.sh nginx" is left to bench/run-all.sh: run beside the other
 # integration tests it has failed to start its kpid (kpid-1.log missing);
 # nginx in front of kpid is proven by nginx_proxy_test.sh meanwhile.
-for tool in wrk nginx; do
+for tool in wrk nginx strace; do
   command -v $tool >/dev/null || { echo "FAIL: no $tool (packaging/quickstart.sh test installs it)"; exit 1; }
 done
 fail=0
