@@ -27,10 +27,11 @@ constexpr const char* kIngestPath = "/wsapi/interaction_data";
 constexpr int kListenBacklog = 1024;
 constexpr const char* kJson = "application/json";
 // A body read fails when the client closes, sends a malformed chunk, or is
-// too slow; a closed client reads nothing, so the reason speaks to the rest.
+// too slow (then GuardedServer closes the connection); a closed client reads
+// nothing, so the reason speaks to the rest.
 constexpr const char* kUnreadBody =
     "could not read the body: a malformed chunk, or not in full within --body-timeout "
-    "(or a pause past --read-timeout); kpid closes the connection";
+    "(or a pause past --read-timeout)";
 // Workers beyond --max-connections: they answer 503 to connections past the
 // cap, so those never queue behind the connections being served.
 constexpr size_t kRefusalWorkers = 16;
