@@ -36,7 +36,7 @@ if declare -F stop_nginx_all >/dev/null; then CH_NEXT_CLEANUP=stop_nginx_all; el
 # A clean stop: the server flushes its parts and exits within a few seconds
 # on SIGTERM; kpid_lib's cleanup would SIGKILL it otherwise.
 stop_clickhouse_all() {
-  local pid i
+  local rc=$? pid i  # the test's status: passed on, or a failed test would exit 0
   for pid in "${CH_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${CH_PIDS[@]}"; do
     for ((i = 0; i < 200; i++)); do
@@ -45,7 +45,7 @@ stop_clickhouse_all() {
     done
   done
   CH_PIDS=()
-  "$CH_NEXT_CLEANUP"
+  "$CH_NEXT_CLEANUP" "$rc"
 }
 trap stop_clickhouse_all EXIT
 

@@ -7,7 +7,8 @@
 # export. Steps: credentials refused unless private, first ship, an unchanged
 # rerun, re-ship without state (idempotent), a late segment, compaction, a
 # foreign row, kill -9 (at crash points and at a random moment) then rerun,
-# purge, --follow, and a duplicated writer reported as a mismatch.
+# purge, --follow, a store copied into two data directories (sent once), and
+# rows deleted behind kpictl's back (a mismatch, reported).
 source "$(dirname "$0")/kpid_lib.sh"
 source "$(dirname "$0")/clickhouse_lib.sh"
 : "${KPICTL:?KPICTL must name the kpictl binary}"
@@ -215,13 +216,37 @@ wait "$FOLLOW"
 check "--follow exits 0 on SIGTERM" test $? -eq 0
 same_as_store
 
-# --- the same writer in two data directories: a mismatch, reported --------------
+# --- a store copied into two data directories: each record is sent once --------
 B=$WORK/b
 "$MKSTORE" --data-dir "$B" --records 70 --hours 1 --from 2013-02-23T01 --writer e5 \
   >/dev/null || fail "kpi-mkstore failed"
 "$KPICTL" --data-dir "$A" --data-dir "$B" ship --clickhouse "$CH_URL_c" \
-  --credentials-file "$WORK/creds" --state-file "$STATE" >"$WORK/out" 2>"$WORK/err"
+  --credentials-file "$WORK/creds" --state-file "$STATE" >"$WORK/out" 2>"$WORK/err" ||
+  fail "ship of two copies: exit $?: $(cat "$WORK/err")"
+grep -qx 'reshipped 2013-02-23T01 70 records' "$WORK/out" ||
+  fail "the copied hour was not sent once: $(cat "$WORK/out")"
+
+# --- rows gone between the insert and the count: a mismatch, reported, retried ---
+"$MKSTORE" --data-dir "$A" --records 50 --hours 1 --from 2013-02-23T02 --writer g7 \
+  >/dev/null || fail "kpi-mkstore failed"
+HOUR_ROWS="SELECT count() FROM kpi_records WHERE timestamp >= 1361584800000 AND timestamp < 1361588400000"
+KPI_PAUSE_AT=ship.inserted:5000 ship &
+SHIPPER=$!
+for ((i = 0; i < 200; i++)); do
+  [ "$(ch c "$HOUR_ROWS")" -gt 0 ] && break
+  sleep 0.02
+done
+ch c "ALTER TABLE kpi_records DELETE WHERE timestamp >= 1361584800000 AND timestamp < 1361588400000" >/dev/null
+for ((i = 0; i < 200; i++)); do
+  [ "$(ch c "$HOUR_ROWS")" -eq 0 ] && break
+  sleep 0.02
+done
+wait "$SHIPPER"
 check "a count mismatch exits 2" test $? -eq 2
-grep -q 'mismatch: hour 2013-02-23T01: kpi sent 140 records, ClickHouse counts 70' "$WORK/err" ||
+grep -q 'mismatch: hour 2013-02-23T02: kpi sent 50 records, ClickHouse counts 0' "$WORK/err" ||
   fail "mismatch not reported: $(cat "$WORK/err")"
+ship_ok
+grep -qx 'shipped 2013-02-23T02 50 records' "$WORK/out" || fail "the hour was not retried: $(cat "$WORK/out")"
+same_counts
+
 echo "ok"

@@ -18,8 +18,8 @@ NGINX_PIDS=()
 
 # nginx's master stops its workers on SIGTERM; wait for them, or a worker it
 # had no time to stop outlives the test (kpid_lib's cleanup sends SIGKILL).
-stop_nginx_all() {
-  local rc=$? pid i
+stop_nginx_all() {  # stop_nginx_all [EXIT-STATUS]: as cleanup
+  local rc=${1:-$?} pid i
   for pid in "${NGINX_PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < 100; i++)); do
