@@ -147,6 +147,9 @@ CommandMain AddShipCommand(CLI::App* sub, const GlobalOptions& global) {
                   "the built-in one)")
       ->type_name("FILE");
   sub->add_flag("-f,--follow", args->follow, "keep shipping hours as kpid seals them");
+  sub->add_flag("--take-over", args->options.take_over,
+                "claim the table from the shipper that owns it, which must be gone for good "
+                "(two shippers of one table delete each other's hours)");
   sub->add_option("--interval", args->interval, "with --follow: the pause between runs (60s)");
   return [args, &global] {
     FillGlobals(global, &args->query);

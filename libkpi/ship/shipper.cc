@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <sstream>
-#include <thread>
 
 #include "libkpi/env/file_system.h"
 #include "libkpi/read/record_stream.h"
+#include "libkpi/ship/clickhouse_mutation.h"
 #include "libkpi/ship/clickhouse_rows.h"
 #include "libkpi/format/store_layout.h"
 #include "libkpi/util/time_util.h"
@@ -18,8 +17,6 @@ namespace kpi {
 namespace {
 
 constexpr size_t kInsertChunkBytes = 1 << 20;
-constexpr auto kMutationPoll = std::chrono::milliseconds(20);
-constexpr auto kMutationTimeout = std::chrono::minutes(30);
 
 // [from, to) widened to whole hours.
 TimeRange WholeHours(const TimeRange& range) {
@@ -27,19 +24,6 @@ TimeRange WholeHours(const TimeRange& range) {
   hours.from_ms = HourStart(range.from_ms);
   hours.to_ms = std::min(kMaxTimeMs, HourStart(range.to_ms + kMsPerHour - 1));
   return hours;
-}
-
-// The database and table parts of "db.table" ("currentDatabase()" without one).
-std::string SystemTablesCondition(const std::string& table) {
-  const size_t dot = table.find('.');
-  if (dot == std::string::npos) return "database = currentDatabase() AND name = '" + table + "'";
-  return "database = '" + table.substr(0, dot) + "' AND name = '" + table.substr(dot + 1) + "'";
-}
-
-std::string MutationsCondition(const std::string& table) {
-  std::string condition = SystemTablesCondition(table);
-  const size_t name = condition.find("name =");
-  return condition.replace(name, 4, "table");
 }
 
 Status ParseCount(const std::string& answer, const std::string& what, uint64_t* count) {
@@ -67,7 +51,11 @@ std::string HoursCondition(const std::vector<int64_t>& hours) {
 
 Shipper::Shipper(ShipOptions options, const Schema& schema, std::unique_ptr<ClickHouseClient> entry,
                  std::vector<std::unique_ptr<ClickHouseClient>> shards)
-    : options_(std::move(options)), entry_(std::move(entry)), shards_(std::move(shards)) {
+    : options_(std::move(options)),
+      entry_(std::move(entry)),
+      shards_(std::move(shards)),
+      claim_(entry_.get(), options_.table, ThisShipper(options_.state_file, options_.data_dirs)),
+      take_over_pending_(options_.take_over) {
   columns_status_ = ClickHouseColumns(schema, &columns_);
   insert_sql_ = InsertSql(options_.table, columns_);
 }
@@ -96,7 +84,8 @@ Status Shipper::Prepare() {
           ? CreateTableSql(options_.table, columns_)
           : CreateDistributedSql(options_.table, options_.cluster, options_.local_table, columns_);
   KPI_RETURN_IF_ERROR(entry_->Execute(create, nullptr));
-  return CheckEngine();
+  KPI_RETURN_IF_ERROR(CheckEngine());
+  return claim_.Prepare();
 }
 
 Status Shipper::CheckEngine() {
@@ -222,34 +211,13 @@ Status Shipper::ShipHour(int64_t hour_ms, bool reship, ShipEvent* event, ShipRep
   return Status::OK();
 }
 
-Status Shipper::DeleteOn(ClickHouseClient* server, const std::string& table,
-                         const std::string& condition) {
-  KPI_RETURN_IF_ERROR(
-      server->Execute("ALTER TABLE " + table + " DELETE WHERE " + condition, nullptr));
-  const std::string pending = "SELECT count() FROM system.mutations WHERE " +
-                              MutationsCondition(table) + " AND is_done = 0";
-  const auto deadline = std::chrono::steady_clock::now() + kMutationTimeout;
-  for (;;) {
-    std::string answer;
-    uint64_t count = 0;
-    KPI_RETURN_IF_ERROR(server->Execute(pending, &answer));
-    KPI_RETURN_IF_ERROR(ParseCount(answer, pending, &count));
-    if (count == 0) return Status::OK();
-    if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Busy("ClickHouse " + server->url() + ": the deletion from " + table +
-                          " is not done after 30 minutes; see system.mutations there");
-    }
-    std::this_thread::sleep_for(kMutationPoll);
-  }
-}
-
 Status Shipper::DropHours(const std::vector<int64_t>& hours) {
   const std::string condition = HoursCondition(hours);
   if (shards_.empty()) {
-    KPI_RETURN_IF_ERROR(DeleteOn(entry_.get(), options_.table, condition));
+    KPI_RETURN_IF_ERROR(DeleteRowsAndWait(entry_.get(), options_.table, condition));
   }
   for (auto& shard : shards_) {
-    KPI_RETURN_IF_ERROR(DeleteOn(shard.get(), options_.local_table, condition));
+    KPI_RETURN_IF_ERROR(DeleteRowsAndWait(shard.get(), options_.local_table, condition));
   }
   uint64_t left = 0;
   KPI_RETURN_IF_ERROR(CountHours(condition, &left));
@@ -261,6 +229,8 @@ Status Shipper::DropHours(const std::vector<int64_t>& hours) {
 }
 
 Status Shipper::RunOnce(const Observer& observer, ShipReport* report) {
+  KPI_RETURN_IF_ERROR(claim_.Check(take_over_pending_));
+  take_over_pending_ = false;
   ShipState state;
   bool found = false;
   KPI_RETURN_IF_ERROR(ShipState::Load(options_.state_file, &state, &found));

@@ -31,7 +31,8 @@
 //
 // One shipper per table: hours are deleted when none of the shipper's data
 // directories has them, so every data directory that feeds the table must be
-// given to the same shipper.
+// given to the same shipper. ship_claim.h enforces it: every run first checks
+// that this shipper owns the table, and a refused run changes nothing.
 //
 // Thread-safety: not thread-safe; one Shipper per thread.
 #pragma once
@@ -46,6 +47,7 @@
 #include "libkpi/ingest/schema.h"
 #include "libkpi/ship/clickhouse_client.h"
 #include "libkpi/ship/clickhouse_schema.h"
+#include "libkpi/ship/ship_claim.h"
 #include "libkpi/ship/ship_plan.h"
 #include "libkpi/util/status.h"
 #include "libkpi/util/time_range.h"
@@ -61,6 +63,9 @@ struct ShipOptions {
   std::string cluster;
   std::string local_table = "kpi_local";
   std::string state_file;
+  // Claim the table on the first run even when another shipper holds it
+  // (ship_claim.h): for a shipper that is gone for good.
+  bool take_over = false;
 };
 
 struct ShipEvent {
@@ -98,6 +103,8 @@ class Shipper {
   // Creates the tables that are missing and checks the table's engine.
   Status Prepare();
   // One pass over the range; `observer` hears of every hour changed.
+  // InvalidArgument, before anything is read or changed, when another
+  // shipper owns the table.
   Status RunOnce(const Observer& observer, ShipReport* report);
 
  private:
@@ -108,7 +115,6 @@ class Shipper {
   Status CountHours(const std::string& condition, uint64_t* count);
   Status ShipHour(int64_t hour_ms, bool reship, ShipEvent* event, ShipReport* report);
   Status DropHours(const std::vector<int64_t>& hours);
-  Status DeleteOn(ClickHouseClient* server, const std::string& table, const std::string& condition);
   std::string Target() const;
 
   ShipOptions options_;
@@ -117,6 +123,8 @@ class Shipper {
   std::unique_ptr<ClickHouseClient> entry_;
   std::vector<std::unique_ptr<ClickHouseClient>> shards_;
   std::string insert_sql_;
+  ShipClaim claim_;
+  bool take_over_pending_;
 };
 
 // The SQL condition for a set of hours, contiguous hours joined into one range.

@@ -7,8 +7,9 @@
 # export. Steps: credentials refused unless private, first ship, an unchanged
 # rerun, re-ship without state (idempotent), a late segment, compaction, a
 # foreign row, kill -9 (at crash points and at a random moment) then rerun,
-# purge, --follow, a store copied into two data directories (sent once), and
-# rows deleted behind kpictl's back (a mismatch, reported).
+# purge, --follow, a store copied into two data directories (sent once),
+# rows deleted behind kpictl's back (a mismatch, reported), and one shipper
+# per table (a second one refused, --take-over).
 source "$(dirname "$0")/kpid_lib.sh"
 source "$(dirname "$0")/clickhouse_lib.sh"
 : "${KPICTL:?KPICTL must name the kpictl binary}"
@@ -249,4 +250,47 @@ ship_ok
 grep -qx 'shipped 2013-02-23T02 50 records' "$WORK/out" || fail "the hour was not retried: $(cat "$WORK/out")"
 same_counts
 
+# --- one shipper per table: another one is refused and changes nothing ----------
+OWNER="$(hostname):$STATE"
+check "the first shipper claimed the table" \
+  test "$(ch c 'SELECT shipper FROM kpi_records_shipper')" = "$OWNER"
+C=$WORK/c  # another node's store, which the owner is not given
+"$MKSTORE" --data-dir "$C" --records 30 --hours 1 --from 2013-02-24T01 --writer f6 \
+  >/dev/null || fail "kpi-mkstore failed"
+SECOND_DIRS=(--data-dir "$C")
+second() {
+  "$KPICTL" "${SECOND_DIRS[@]}" ship --clickhouse "$CH_URL_c" --credentials-file "$WORK/creds" \
+    --state-file "$WORK/second.state" "$@" >"$WORK/out" 2>"$WORK/err"
+}
+rows_before=$(ch c 'SELECT count() FROM kpi_records')
+second
+check "a second shipper of the table exits 1" test $? -eq 1
+grep -qF "is shipped by $OWNER (data dirs $A, since " "$WORK/err" ||
+  fail "the refusal does not name the owner: $(cat "$WORK/err")"
+grep -qF 'run this one once with --take-over' "$WORK/err" || fail "no --take-over hint: $(cat "$WORK/err")"
+check "the refused shipper printed nothing on stdout" test ! -s "$WORK/out"
+check "the refused shipper wrote no state" test ! -e "$WORK/second.state"
+check "the refused shipper inserted and deleted nothing" \
+  test "$(ch c 'SELECT count() FROM kpi_records')" -eq "$rows_before"
+check "its claim was not kept" test "$(ch c 'SELECT count() FROM kpi_records_shipper')" -eq 1
+second --follow --interval 100ms
+check "--follow of a refused shipper stops with exit 1" test $? -eq 1
+rm "$STATE"  # a deleted state file keeps the claim: same host, same path
+ship_ok
+check "the owner still ships after its state file was deleted" test "$(out_lines reshipped)" -gt 0
+same_counts
+
+# --- --take-over: the new shipper owns the table, the old one is refused ----------
+SECOND_DIRS+=(--data-dir "$A")
+"$KPICTL" "${SECOND_DIRS[@]}" ship --take-over --clickhouse "$CH_URL_c" \
+  --credentials-file "$WORK/creds" --state-file "$WORK/second.state" >"$WORK/out" 2>"$WORK/err" ||
+  fail "ship --take-over: exit $?: $(cat "$WORK/err")"
+grep -qx 'shipped 2013-02-24T01 30 records' "$WORK/out" || fail "--take-over shipped: $(cat "$WORK/out")"
+check "one claim left, the new owner's" \
+  test "$(ch c 'SELECT shipper FROM kpi_records_shipper')" = "$(hostname):$WORK/second.state"
+second || fail "the new owner's rerun: exit $?: $(cat "$WORK/err")"
+ship
+check "the old owner is refused after the take-over" test $? -eq 1
+grep -qF "is shipped by $(hostname):$WORK/second.state" "$WORK/err" ||
+  fail "the old owner's refusal: $(cat "$WORK/err")"
 echo "ok"
