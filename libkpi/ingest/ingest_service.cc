@@ -8,6 +8,7 @@
 #include "libkpi/util/time_util.h"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 namespace kpi {
@@ -307,8 +308,11 @@ void IngestService::AnswerCommitFailure(const Status& s, IngestAnswer* out) cons
       SetError(500, "internal", "unexpected commit failure", out);
       break;
   }
-  // At most one line a second, however many requests fail.
-  const int64_t now = NowMs();
+  // At most one line a second, however many requests fail; by the steady
+  // clock, so that a wall clock stepped back cannot silence the log.
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
   int64_t last = last_failure_log_ms_.load(std::memory_order_relaxed);
   if (now - last >= 1000 && last_failure_log_ms_.compare_exchange_strong(last, now)) {
     LogWarn("commit failed, answering " + std::to_string(out->status) + ": " + s.ToString());

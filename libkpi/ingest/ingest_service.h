@@ -137,7 +137,7 @@ class IngestService {
   IngestCounters* counters_;
   mutable std::atomic<bool> commit_failing_{false};
   mutable std::atomic<bool> disk_full_{false};
-  mutable std::atomic<int64_t> last_failure_log_ms_{0};
+  mutable std::atomic<int64_t> last_failure_log_ms_{-1000};  // steady clock
   std::unique_ptr<LendingPool<Workspace>> workspaces_;
 };
 
