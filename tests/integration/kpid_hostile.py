@@ -97,10 +97,10 @@ def expect(what, result, allowed):
     return body
 
 
-def expect_not_stored(what, result):
-    """A 4xx, or 200 that stores nothing and lists every blob as rejected."""
-    body = expect(what, result, {200, 400, 411, 413})
-    if result[0] == 200:
+def expect_not_stored(what, result, status):
+    """`status`: a 4xx, or 200 that stores nothing and lists every blob as rejected."""
+    body = expect(what, result, {status})
+    if status == 200:
         answer = json.loads(body)
         if answer.get("stored") != 0 or not answer.get("rejected"):
             fail(f"{what}: stored a hostile blob: {body!r}")
@@ -193,29 +193,29 @@ def check_http_framing():
     many = b"".join(b"X-H%d: %s\r\n" % (i, MARKER.encode()) for i in range(2000))
     # httplib 0.11 has no limit on the header count; kpid's --max-headers has.
     expect("2000 headers", post(json.dumps(blob(lang="en-US")), extra=many), {431})
-    expect("a 20 KB request line", get("/" + "a" * 20000), {400, 404, 414})
+    expect("a 20 KB request line", get("/" + "a" * 20000), {414})
     expect("garbage instead of a request line",
-           exchange(b"\x00\x01\x02" + MARKER.encode() + b"\r\n\r\n"), {400, None})
+           exchange(b"\x00\x01\x02" + MARKER.encode() + b"\r\n\r\n"), {400})
     expect("a NUL byte in a header value",
-           post(json.dumps(blob(lang="en-US")), extra=b"X-A: a\x00b\r\n"), {200, 400})
+           post(json.dumps(blob(lang="en-US")), extra=b"X-A: a\x00b\r\n"), {200})
     expect("Content-Length of 2^70", exchange(
         f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
-        f"Content-Length: {2**70}\r\n\r\n{MARKER}".encode()), {400, 413})
+        f"Content-Length: {2**70}\r\n\r\n{MARKER}".encode()), {413})
     expect("a negative Content-Length", exchange(
         f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
-        f"Content-Length: -5\r\n\r\n{MARKER}".encode()), {400, 411, 413})
+        f"Content-Length: -5\r\n\r\n{MARKER}".encode()), {413})
     chunked_head = (f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
                     "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
     chunks = b"".join(b"400\r\n" + b" " * 1024 + b"\r\n" for _ in range(80)) + b"0\r\n\r\n"
     expect("a chunked body past --max-body", exchange(chunked_head + chunks), {413})
     expect("a chunk size of 2^64-1", exchange(
-        chunked_head + b"ffffffffffffffff\r\n" + MARKER.encode() + b"\r\n0\r\n\r\n"), {400, 413})
+        chunked_head + b"ffffffffffffffff\r\n" + MARKER.encode() + b"\r\n0\r\n\r\n"), {400})
     expect("a chunk size that is not hex",
            exchange(chunked_head + b"zz\r\n" + MARKER.encode() + b"\r\n0\r\n\r\n"), {400})
     both = (f"POST {INGEST} HTTP/1.1\r\nHost: k\r\n{CSRF}Content-Type: application/json\r\n"
             "Content-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             "0\r\n\r\n").encode()
-    expect_not_stored("Content-Length and chunked together", exchange(both))
+    expect_not_stored("Content-Length and chunked together", exchange(both), 411)
 
 
 # --- hostile JSON and forms --------------------------------------------------
@@ -223,48 +223,52 @@ def check_http_framing():
 def check_bodies():
     m = MARKER
     cases = {
-        "invalid UTF-8 in a string": b'{"data":[{"lang":"' + m.encode() + b'\xff\xfe"}]}',
-        "an overlong UTF-8 encoding": b'{"data":[{"lang":"' + m.encode() + b'\xc0\xaf"}]}',
-        "a lone surrogate escape": '{"data":[{"lang":"%s\\ud800"}]}' % m,
-        "a raw NUL byte in a string": b'{"data":[{"lang":"' + m.encode() + b'\x00"}]}',
-        "a raw NUL byte between tokens": b'{"data":[{"lang":"' + m.encode() + b'"}\x00]}',
-        "an escaped NUL in a string": '{"data":[{"lang":"%s\\u0000x"}]}' % m,
-        "control characters escaped": '{"data":[{"lang":"%s\\u0007\\u001b"}]}' % m,
-        "10,000 nested arrays": "[" * 10000 + "]" * 10000,
-        "10,000 nested objects": '{"a":' * 10000 + "1" + "}" * 10000,
-        "deep nesting inside a blob": json.dumps(
-            {"data": [{"lang": m, "screen_size": {"width": {"a": {"b": {"c": {"d": 1}}}}}}]}),
-        "a 400-digit integer": '{"data":[{"lang":"%s","number_emails":%s}]}' % (m, "9" * 400),
-        "1e400": '{"data":[{"lang":"%s","number_emails":1e400}]}' % m,
-        "-1e400 as a timestamp": '{"data":[{"lang":"%s","timestamp":-1e400}]}' % m,
-        "2^64 as a count": '{"data":[{"lang":"%s","number_emails":18446744073709551616}]}' % m,
-        "2^63 as a timestamp": '{"data":[{"lang":"%s","timestamp":9223372036854775808}]}' % m,
-        "NaN": '{"data":[{"lang":"%s","sample_rate":NaN}]}' % m,
-        "a duplicate key": '{"data":[{"lang":"en-US","lang":"%s"}]}' % m,
-        "a duplicate key in a nested object":
-            '{"data":[{"lang":"%s","screen_size":{"width":1,"width":2}}]}' % m,
-        "a duplicate key differing only by escapes": '{"data":[{"lang":"en","l\\u0061ng":"%s"}]}' % m,
-        "a 60 KB string": '{"data":[{"lang":"%s%s"}]}' % (m, "x" * 60000),
-        "an empty batch": '{"data":[],"csrf":"%s"}' % m,
-        "a batch of 101 blobs": json.dumps({"data": [blob()] * 101}),
-        "a trailing comma": '{"data":[{"lang":"%s"},]}' % m,
-        "two documents": '{"data":[{"lang":"%s"}]}{"data":[]}' % m,
-        "a string as the batch": '{"data":"%s"}' % m,
-        "numbers as blobs": '{"data":[1,2,"%s"]}' % m,
+        "invalid UTF-8 in a string": (400, b'{"data":[{"lang":"' + m.encode() + b'\xff\xfe"}]}'),
+        "an overlong UTF-8 encoding": (400, b'{"data":[{"lang":"' + m.encode() + b'\xc0\xaf"}]}'),
+        "a lone surrogate escape": (400, '{"data":[{"lang":"%s\\ud800"}]}' % m),
+        "a raw NUL byte in a string": (400, b'{"data":[{"lang":"' + m.encode() + b'\x00"}]}'),
+        "a raw NUL byte between tokens": (400, b'{"data":[{"lang":"' + m.encode() + b'"}\x00]}'),
+        "an escaped NUL in a string": (200, '{"data":[{"lang":"%s\\u0000x"}]}' % m),
+        "control characters escaped": (200, '{"data":[{"lang":"%s\\u0007\\u001b"}]}' % m),
+        "10,000 nested arrays": (400, "[" * 10000 + "]" * 10000),
+        "10,000 nested objects": (400, '{"a":' * 10000 + "1" + "}" * 10000),
+        "deep nesting inside a blob": (200, json.dumps(
+            {"data": [{"lang": m, "screen_size": {"width": {"a": {"b": {"c": {"d": 1}}}}}}]})),
+        "a 400-digit integer": (400,
+            '{"data":[{"lang":"%s","number_emails":%s}]}' % (m, "9" * 400)),
+        "1e400": (400, '{"data":[{"lang":"%s","number_emails":1e400}]}' % m),
+        "-1e400 as a timestamp": (400, '{"data":[{"lang":"%s","timestamp":-1e400}]}' % m),
+        "2^64 as a count": (400,
+            '{"data":[{"lang":"%s","number_emails":18446744073709551616}]}' % m),
+        "2^63 as a timestamp": (200,
+            '{"data":[{"lang":"%s","timestamp":9223372036854775808}]}' % m),
+        "NaN": (400, '{"data":[{"lang":"%s","sample_rate":NaN}]}' % m),
+        "a duplicate key": (200, '{"data":[{"lang":"en-US","lang":"%s"}]}' % m),
+        "a duplicate key in a nested object": (200,
+            '{"data":[{"lang":"%s","screen_size":{"width":1,"width":2}}]}' % m),
+        "a duplicate key differing only by escapes": (200,
+            '{"data":[{"lang":"en","l\\u0061ng":"%s"}]}' % m),
+        "a 60 KB string": (200, '{"data":[{"lang":"%s%s"}]}' % (m, "x" * 60000)),
+        "an empty batch": (400, '{"data":[],"csrf":"%s"}' % m),
+        "a batch of 101 blobs": (400, json.dumps({"data": [blob()] * 101})),
+        "a trailing comma": (400, '{"data":[{"lang":"%s"},]}' % m),
+        "two documents": (400, '{"data":[{"lang":"%s"}]}{"data":[]}' % m),
+        "a string as the batch": (400, '{"data":"%s"}' % m),
+        "numbers as blobs": (200, '{"data":[1,2,"%s"]}' % m),
     }
-    for what, body in cases.items():
-        expect_not_stored(what, post(body))
+    for what, (status, body) in cases.items():
+        expect_not_stored(what, post(body), status)
     form = "application/x-www-form-urlencoded"
     forms = {
-        "a form with a bad escape": f"data=%7B%22lang%22%3A%22{m}%zz",
-        "a form with %00": f"data=%7B%22lang%22%3A%22{m}%00%22%7D",
-        "a form with invalid UTF-8": f"data=%7B%22lang%22%3A%22{m}%FF%22%7D",
-        "a form with a cut escape": f"data=%7B%22lang%22%3A%22{m}%2",
-        "a form without data": f"csrf={m}",
-        "a form with only separators": "&&&=&=",
+        "a form with a bad escape": (400, f"data=%7B%22lang%22%3A%22{m}%zz"),
+        "a form with %00": (400, f"data=%7B%22lang%22%3A%22{m}%00%22%7D"),
+        "a form with invalid UTF-8": (400, f"data=%7B%22lang%22%3A%22{m}%FF%22%7D"),
+        "a form with a cut escape": (400, f"data=%7B%22lang%22%3A%22{m}%2"),
+        "a form without data": (400, f"csrf={m}"),
+        "a form with only separators": (400, "&&&=&="),
     }
-    for what, body in forms.items():
-        expect_not_stored(what, post(body, content_type=form))
+    for what, (status, body) in forms.items():
+        expect_not_stored(what, post(body, content_type=form), status)
     healthy("/healthz after hostile bodies")
 
 
@@ -272,7 +276,7 @@ def check_bodies():
 
 def check_read_tokens():
     path = INGEST + "/count"
-    denied = {401, 403}
+    denied = {401}
     expect("reads without a token", get(path), denied)
     wrong = [
         b"Authorization: Bearer " + READ_TOKEN[:-1].encode() + b"\r\n",
@@ -286,7 +290,7 @@ def check_read_tokens():
         b"Authorization: Bearer " + READ_TOKEN.encode() + b"\x00\r\n",
     ]
     for i, header in enumerate(wrong):
-        expect(f"reads with wrong token #{i + 1}", get(path, header), denied | {400})
+        expect(f"reads with wrong token #{i + 1}", get(path, header), denied)
     expect("reads with the right token",
            get(path, b"Authorization: Bearer " + READ_TOKEN.encode() + b"\r\n"), {200})
 
