@@ -66,6 +66,72 @@ int Fail(int code, const char* what, const Status& s) {
   return code;
 }
 
+// What kpid reads before it touches the store; each failure is a config error.
+struct DaemonInputs {
+  Schema schema = Schema::Default();
+  std::string forwarder_token;
+  ReadTokens read_tokens;
+};
+
+int LoadInputs(const ServerOptions& options, DaemonInputs* inputs) {
+  Status s = options.Validate();
+  if (!s.ok()) return Fail(kDaemonExitConfig, "bad option", s);
+  for (const std::string& weakened : WeakenedProtections(options)) {
+    LogWarn("protection weakened: " + weakened);
+  }
+  s = LoadSchema(options, &inputs->schema);
+  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot load the schema", s);
+  s = LoadOptionalSecret(options.forwarder_token_file, "--forwarder-token-file",
+                         &inputs->forwarder_token);
+  if (s.ok() && !options.read_token_file.empty()) {
+    s = ReadTokens::Load(options.read_token_file, &inputs->read_tokens);
+  }
+  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot use a token file", s);
+  return kDaemonExitOk;
+}
+
+// Every thread started after this inherits the blocked stop signals, so only
+// sigwait in RunDaemon sees them.
+sigset_t BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
+
+// Space: finish a kpictl compact that crashed, before kpid's own retention.
+void FinishInterruptedCompactions(const std::string& data_dir) {
+  RollForwardResult rolled;
+  const Status s = RollForwardCompactions(data_dir, &rolled);
+  if (!s.ok()) LogWarn("compaction roll-forward: " + s.ToString());
+  if (rolled.inputs_removed + rolled.temps_removed > 0) {
+    LogInfo("finished interrupted compactions: removed " + std::to_string(rolled.inputs_removed) +
+            " superseded inputs, " + std::to_string(rolled.temps_removed) + " temporary files");
+  }
+}
+
+std::unique_ptr<ReadApi> MakeReadApi(const ServerOptions& options, ReadTokens tokens) {
+  if (tokens.size() == 0) return nullptr;
+  LogInfo("read API: " + std::to_string(tokens.size()) + " named read tokens from " +
+          options.read_token_file);
+  return std::make_unique<ReadApi>(options.data_dir, std::move(tokens));
+}
+
+void LogStarted(const ServerOptions& options, const std::string& writer_id,
+                const HttpServer& server) {
+  LogInfo("kpid " KPI_VERSION " writer " + writer_id + " data dir " + options.data_dir +
+          ", sync " + SyncModeName(options.sync));
+  LogRetention(options);
+  LogInfo(ListenLine(options.listen, server.port(),
+                     options.read_listen.empty() ? "ingest and reads" : "ingest"));
+  if (!options.read_listen.empty()) {
+    LogInfo(ListenLine(options.read_listen, server.read_port(), "reads"));
+  }
+}
+
 }  // namespace
 
 int RunDaemon(const ServerOptions& options) {
@@ -73,43 +139,15 @@ int RunDaemon(const ServerOptions& options) {
   // The store is for kpid and its readers' group (kStoreFileMode 0640,
   // directories 0750), never for others, whatever umask kpid inherited.
   ::umask(::umask(0) | 027);
-  Status s = options.Validate();
-  if (!s.ok()) return Fail(kDaemonExitConfig, "bad option", s);
-  for (const std::string& weakened : WeakenedProtections(options)) {
-    LogWarn("protection weakened: " + weakened);
-  }
-  Schema schema = Schema::Default();
-  s = LoadSchema(options, &schema);
-  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot load the schema", s);
-  std::string forwarder_token;
-  ReadTokens read_tokens;
-  s = LoadOptionalSecret(options.forwarder_token_file, "--forwarder-token-file",
-                         &forwarder_token);
-  if (s.ok() && !options.read_token_file.empty()) {
-    s = ReadTokens::Load(options.read_token_file, &read_tokens);
-  }
-  if (!s.ok()) return Fail(kDaemonExitConfig, "cannot use a token file", s);
-
-  // Every thread started from here on inherits the blocked stop signals,
-  // so only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  DaemonInputs inputs;
+  if (const int code = LoadInputs(options, &inputs); code != kDaemonExitOk) return code;
+  const Schema& schema = inputs.schema;
+  sigset_t stop_signals = BlockStopSignals();
 
   Committer committer(options.ToCommitterOptions());
-  s = committer.Open();
+  Status s = committer.Open();
   if (!s.ok()) return Fail(kDaemonExitStore, "cannot open the store", s);
-  // Space: finish a kpictl compact that crashed, then kpid's own retention.
-  RollForwardResult rolled;
-  s = RollForwardCompactions(options.data_dir, &rolled);
-  if (!s.ok()) LogWarn("compaction roll-forward: " + s.ToString());
-  if (rolled.inputs_removed + rolled.temps_removed > 0) {
-    LogInfo("finished interrupted compactions: removed " + std::to_string(rolled.inputs_removed) +
-            " superseded inputs, " + std::to_string(rolled.temps_removed) + " temporary files");
-  }
+  FinishInterruptedCompactions(options.data_dir);
   std::string csrf_secret;
   s = CsrfTokens::OpenOrCreateSecret(CsrfSecretPath(options), &csrf_secret);
   if (!s.ok()) {
@@ -121,15 +159,10 @@ int RunDaemon(const ServerOptions& options) {
   Metrics metrics(schema);
   metrics.SetRetentionStats(&retention.stats());
   CommitterSink sink(&committer);
-  IngestConfig ingest_config = MakeIngestConfig(options, forwarder_token);
+  IngestConfig ingest_config = MakeIngestConfig(options, inputs.forwarder_token);
   ingest_config.csrf.verifier = &csrf_tokens;
   IngestService ingest(std::move(ingest_config), &schema, &sink, &metrics);
-  std::unique_ptr<ReadApi> read_api;
-  if (read_tokens.size() != 0) {
-    LogInfo("read API: " + std::to_string(read_tokens.size()) + " named read tokens from " +
-            options.read_token_file);
-    read_api = std::make_unique<ReadApi>(options.data_dir, std::move(read_tokens));
-  }
+  std::unique_ptr<ReadApi> read_api = MakeReadApi(options, std::move(inputs.read_tokens));
   const PrivacyPage privacy_page(options, schema);
   HttpServer server(options, &ingest, &metrics, &committer.stats(), read_api.get(),
                     &csrf_tokens, &privacy_page);
@@ -140,14 +173,7 @@ int RunDaemon(const ServerOptions& options) {
   }
   server.Start();
   retention.Start();
-  LogInfo("kpid " KPI_VERSION " writer " + committer.writer_id() + " data dir " +
-          options.data_dir + ", sync " + SyncModeName(options.sync));
-  LogRetention(options);
-  LogInfo(ListenLine(options.listen, server.port(),
-                     options.read_listen.empty() ? "ingest and reads" : "ingest"));
-  if (!options.read_listen.empty()) {
-    LogInfo(ListenLine(options.read_listen, server.read_port(), "reads"));
-  }
+  LogStarted(options, committer.writer_id(), server);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
