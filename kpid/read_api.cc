@@ -199,6 +199,50 @@ void ServeReport(const std::string& data_dir, const httplib::Request& req, const
        : res.set_content(RenderReportJson(report), "application/json");
 }
 
+// Streams the page's records as JSON lines, then logs what was sent.
+void ServeExport(const std::string& data_dir, ReadQuery query, const std::string& reader,
+                 httplib::Response& res) {
+  StreamOptions options;
+  options.data_dirs = {data_dir};
+  options.range = query.range;
+  auto page = std::make_shared<Page>(std::move(options));
+  page->query = std::move(query);
+  res.set_chunked_content_provider(
+      "application/x-ndjson",
+      [page](size_t, httplib::DataSink& sink) {
+        const bool complete = page->Fill();
+        if (!page->chunk.empty() && !sink.write(page->chunk.data(), page->chunk.size())) {
+          return false;  // the client went away
+        }
+        if (complete) sink.done();
+        return true;
+      },
+      // Runs once the answer is over: the records it sent are known.
+      [page, reader](bool success) {
+        LogRead(reader, "export", page->query.range, page->returned,
+                success ? "" : " (answer cut short)");
+      });
+}
+
+void ServeCount(const std::string& data_dir, const TimeRange& range, const std::string& reader,
+                httplib::Response& res) {
+  std::vector<PeriodCount> hours;
+  ReadProblems problems;
+  const Status s = CountByHour({data_dir}, range, &hours, &problems);
+  if (!s.ok()) {
+    LogWarn("read API count failed: " + s.ToString());
+    return AnswerError(res, 503, "io_error", s.ToString());
+  }
+  uint64_t count = 0;
+  for (const PeriodCount& hour : hours) count += hour.records;
+  std::string body = "{";
+  AppendJsonKey(&body, "count");
+  AppendJsonUint(&body, count);
+  body += '}';
+  res.set_content(body, "application/json");
+  LogRead(reader, "count", range, count);
+}
+
 }  // namespace
 
 ReadApi::ReadApi(std::string data_dir, ReadTokens tokens)
@@ -210,80 +254,48 @@ const std::string* ReadApi::Reader(std::string_view authorization) const {
   return tokens_.Find(authorization.substr(kBearer.size()));
 }
 
+bool ReadApi::Admit(const httplib::Request& req, httplib::Response& res, bool paged,
+                    ReadQuery* query, std::string* reader) const {
+  // Records, counts and refusals alike are never kept by a cache.
+  res.set_header("Cache-Control", "no-store");
+  const auto auth = req.headers.find("Authorization");
+  const std::string* name = auth == req.headers.end() ? nullptr : Reader(auth->second);
+  if (name == nullptr) {
+    LogInfo(std::string("read refused: ") +
+            (auth == req.headers.end() ? "no bearer token" : "not a read token") + " on " +
+            (paged ? "export" : req.path == kCountPath ? "count" : "report"));
+    res.set_header("WWW-Authenticate", "Bearer realm=\"kpi\"");
+    AnswerError(res, 401, "unauthorized", "send Authorization: Bearer <read token>");
+    return false;
+  }
+  *reader = *name;
+  const Status s = ParseReadQuery(ParamOrEmpty(req, "start"), ParamOrEmpty(req, "end"),
+                                  paged ? ParamOrEmpty(req, "limit") : std::string_view(),
+                                  paged ? ParamOrEmpty(req, "cursor") : std::string_view(),
+                                  NowMs(), query);
+  if (!s.ok()) AnswerError(res, 400, "bad_request", s.message());
+  return s.ok();
+}
+
 void ReadApi::AddRoutes(httplib::Server* server) const {
-  // Authenticates and parses; false when `res` already holds the answer.
-  // `reader` is the token's name.
-  auto prepare = [this](const httplib::Request& req, httplib::Response& res, bool paged,
-                        ReadQuery* query, std::string* reader) {
-    // Records, counts and refusals alike are never kept by a cache.
-    res.set_header("Cache-Control", "no-store");
-    const auto auth = req.headers.find("Authorization");
-    const std::string* name = auth == req.headers.end() ? nullptr : Reader(auth->second);
-    if (name == nullptr) {
-      LogInfo(std::string("read refused: ") +
-              (auth == req.headers.end() ? "no bearer token" : "not a read token") + " on " +
-              (paged ? "export" : req.path == kCountPath ? "count" : "report"));
-      res.set_header("WWW-Authenticate", "Bearer realm=\"kpi\"");
-      AnswerError(res, 401, "unauthorized", "send Authorization: Bearer <read token>");
-      return false;
+  server->Get(kReadPath, [this](const httplib::Request& req, httplib::Response& res) {
+    ReadQuery query;
+    std::string reader;
+    if (Admit(req, res, /*paged=*/true, &query, &reader)) {
+      ServeExport(data_dir_, std::move(query), reader, res);
     }
-    *reader = *name;
-    const Status s = ParseReadQuery(ParamOrEmpty(req, "start"), ParamOrEmpty(req, "end"),
-                                    paged ? ParamOrEmpty(req, "limit") : std::string_view(),
-                                    paged ? ParamOrEmpty(req, "cursor") : std::string_view(),
-                                    NowMs(), query);
-    if (!s.ok()) AnswerError(res, 400, "bad_request", s.message());
-    return s.ok();
-  };
-  server->Get(kReadPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
-    ReadQuery query;
-    std::string reader;
-    if (!prepare(req, res, true, &query, &reader)) return;
-    StreamOptions options;
-    options.data_dirs = {data_dir_};
-    options.range = query.range;
-    auto page = std::make_shared<Page>(std::move(options));
-    page->query = std::move(query);
-    res.set_chunked_content_provider(
-        "application/x-ndjson",
-        [page](size_t, httplib::DataSink& sink) {
-          const bool complete = page->Fill();
-          if (!page->chunk.empty() && !sink.write(page->chunk.data(), page->chunk.size())) {
-            return false;  // the client went away
-          }
-          if (complete) sink.done();
-          return true;
-        },
-        // Runs once the answer is over: the records it sent are known.
-        [page, reader](bool success) {
-          LogRead(reader, "export", page->query.range, page->returned,
-                  success ? "" : " (answer cut short)");
-        });
   });
-  server->Get(kCountPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
+  server->Get(kCountPath, [this](const httplib::Request& req, httplib::Response& res) {
     ReadQuery query;
     std::string reader;
-    if (!prepare(req, res, false, &query, &reader)) return;
-    std::vector<PeriodCount> hours;
-    ReadProblems problems;
-    const Status s = CountByHour({data_dir_}, query.range, &hours, &problems);
-    if (!s.ok()) {
-      LogWarn("read API count failed: " + s.ToString());
-      return AnswerError(res, 503, "io_error", s.ToString());
+    if (Admit(req, res, /*paged=*/false, &query, &reader)) {
+      ServeCount(data_dir_, query.range, reader, res);
     }
-    uint64_t count = 0;
-    for (const PeriodCount& hour : hours) count += hour.records;
-    std::string body = "{";
-    AppendJsonKey(&body, "count");
-    AppendJsonUint(&body, count);
-    body += '}';
-    res.set_content(body, "application/json");
-    LogRead(reader, "count", query.range, count);
   });
-  server->Get(kReportPath, [this, prepare](const httplib::Request& req, httplib::Response& res) {
+  server->Get(kReportPath, [this](const httplib::Request& req, httplib::Response& res) {
     ReadQuery query;
     std::string reader;
-    if (prepare(req, res, false, &query, &reader)) {
+    if (Admit(req, res, /*paged=*/false, &query, &reader)) {
       ServeReport(data_dir_, req, query.range, reader, res);
     }
   });

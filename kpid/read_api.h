@@ -47,6 +47,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace kpi {
@@ -80,10 +82,16 @@ class ReadApi {
   // carries, or nullptr.
   const std::string* Reader(std::string_view authorization) const;
 
-  // Registers both routes on `server`; `this` must outlive it.
+  // Registers the export, count and report routes on `server`; `this` must
+  // outlive it.
   void AddRoutes(httplib::Server* server) const;
 
  private:
+  // Authenticates and parses a read; false when `res` already holds the
+  // answer (401 or 400). *reader gets the token's name.
+  bool Admit(const httplib::Request& req, httplib::Response& res, bool paged, ReadQuery* query,
+             std::string* reader) const;
+
   std::string data_dir_;
   ReadTokens tokens_;
 };
