@@ -4,7 +4,8 @@
 // Contract: appends bytes at a cursor into the string's own memory, growing
 // it when needed; Close() trims the string to what was written and must be
 // called before the string is read or the writer dropped. Numbers are
-// spelled as json_writer.h spells them (std::to_chars); the rare values that
+// spelled as json_writer.h spells them (std::to_chars's text, by
+// util/decimal.h, which writes it faster); the rare values that
 // need json_writer.h itself (escaped texts, doubles) go through Via().
 // Why: a record is ~60 small appends, and std::string's push_back and append
 // are out-of-line calls with a capacity check each (8 % of kpid's samples
@@ -14,11 +15,13 @@
 #pragma once
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "libkpi/util/decimal.h"
+#include "libkpi/util/short_bytes.h"
 
 namespace kpi::schema_internal {
 
@@ -38,22 +41,23 @@ class CanonicalWriter {
     *cursor_++ = c;
   }
   void Append(std::string_view text) {
-    Need(text.size());
-    std::memcpy(cursor_, text.data(), text.size());
-    cursor_ += text.size();
+    Need(text.size() + kCopyShortSlack);
+    cursor_ = CopyShort(cursor_, text.data(), text.size());
   }
   // "text", for a text known to need no escape.
   void Quoted(std::string_view text) {
-    Need(text.size() + 2);
+    Need(text.size() + 2 + kCopyShortSlack);
     *cursor_++ = '"';
-    std::memcpy(cursor_, text.data(), text.size());
-    cursor_ += text.size();
+    cursor_ = CopyShort(cursor_, text.data(), text.size());
     *cursor_++ = '"';
   }
-  template <typename Integer>
-  void Number(Integer value) {
-    Need(24);
-    cursor_ = std::to_chars(cursor_, cursor_ + 24, value).ptr;
+  void Number(int64_t value) {
+    Need(kMaxDecimalLength);
+    cursor_ = WriteDecimal(cursor_, value);
+  }
+  void Number(uint64_t value) {
+    Need(kMaxDecimalLength);
+    cursor_ = WriteDecimal(cursor_, value);
   }
   // Appends what append(std::string*) writes with json_writer.h, by way of
   // a small string (no allocation for a number's text).

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libkpi/util/short_bytes.h"
 #include "libkpi/util/status.h"
 
 namespace kpi::schema_internal {
@@ -115,7 +116,10 @@ inline int FieldKeyIndex::Find(const std::vector<FieldSpec>& fields, std::string
     const Slot slot = slots[i];
     if (slot.field < 0) return -1;
     const FieldSpec& field = fields[slot.field];
-    if (key == (slot.alias < 0 ? field.name : field.aliases[slot.alias])) return slot.field;
+    const std::string& name = slot.alias < 0 ? field.name : field.aliases[slot.alias];
+    if (key.size() == name.size() && EqualShort(key.data(), name.data(), key.size())) {
+      return slot.field;
+    }
   }
 }
 

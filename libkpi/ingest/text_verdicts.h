@@ -21,6 +21,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "libkpi/util/short_bytes.h"
+
 namespace kpi::schema_internal {
 
 class TextVerdicts {
@@ -31,7 +33,7 @@ class TextVerdicts {
     if (text.empty() || text.size() > kMaxLength) return false;
     const Slot& slot = slots_[SlotOf(charset, text)];
     if (slot.length != text.size() + 1 || slot.charset != charset ||
-        std::memcmp(slot.text, text.data(), text.size()) != 0) {
+        !EqualShort(slot.text, text.data(), text.size())) {
       return false;
     }
     *bits = slot.bits;
