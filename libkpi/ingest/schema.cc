@@ -278,8 +278,9 @@ bool Canonicalizer::Value(const FieldSpec& field, element value, size_t level,
 
 bool Canonicalizer::Timestamp(element value, const PathNode& at) {
   int64_t ms;
-  if (value.type() == element_type::UINT64) return Fail(&at, "too large");
-  if (value.get(ms)) return Fail(&at, "not an integer");
+  if (value.get(ms)) {  // as in Integer: UINT64 means above INT64_MAX
+    return Fail(&at, value.type() == element_type::UINT64 ? "too large" : "not an integer");
+  }
   if (ms < 0) return Fail(&at, "negative");
   if (ms > kLastStorableMs) return Fail(&at, "after 9999-12-31, the last day the store can name");
   if (ms - ctx_.now_ms > ctx_.max_future_ms) {  // no overflow: both are >= 0
@@ -301,12 +302,14 @@ bool Canonicalizer::CheckRange(int64_t value, int64_t min, int64_t max, const Pa
   return true;
 }
 
+// simdjson gives a number the UINT64 type only above INT64_MAX, so a failed
+// get() alone says it is not an int64, and the type is asked only then.
 bool Canonicalizer::Integer(const FieldSpec& field, element value, const PathNode& at) {
   int64_t number;
-  if (value.type() == element_type::UINT64) {
+  if (value.get(number)) {
+    if (value.type() != element_type::UINT64) return Fail(&at, "not an integer");
     return Fail(&at, "above maximum (max " + std::to_string(field.max_int) + ")");
   }
-  if (value.get(number)) return Fail(&at, "not an integer");
   if (!CheckRange(number, field.min_int, field.max_int, at)) return false;
   body_.Number(number);
   return true;
