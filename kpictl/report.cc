@@ -5,12 +5,16 @@
 //
 // --format text (default) prints aligned tables (report_text.cc), json one
 // document (libkpi/report/report_json.h), html one self-contained page
-// (libkpi/report/report_html.h). Every option is also a config key in the
+// (libkpi/report/report_html.h). --threads N reads and parses the hours on
+// N threads while this one aggregates (libkpi/report/report_workers.h), by
+// default one per core up to 4. Every option is also a config key in the
 // [report] section of --config's file (e.g. funnel=a,b,c or group=language).
 //
-// Thread-safety: runs on the calling thread.
+// Thread-safety: aggregates on the calling thread.
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kpictl/common.h"
@@ -24,6 +28,12 @@
 
 namespace kpi {
 
+// The cores this process may use, at most 4: past that the reading
+// threads outrun the one that aggregates.
+size_t DefaultReportThreads() {
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
+
 struct ReportArgs {
   QueryArgs query;
   std::string by = "day";
@@ -35,6 +45,7 @@ struct ReportArgs {
   uint64_t min_count = ReportSpec::kDefaultMinCount;
   std::string format = "text";
   std::string output;  // "" or "-": stdout
+  size_t threads = DefaultReportThreads();
 };
 
 Status SpecFromArgs(const ReportArgs& args, ReportSpec* spec) {
@@ -70,7 +81,7 @@ int RunReport(const ReportArgs& args) {
   ReadProblems problems;
   Status s = Query::Parse(args.query, NowMs(), &query);
   if (s.ok()) s = SpecFromArgs(args, &spec);
-  if (s.ok()) s = BuildReport(&query, spec, &report, &problems);
+  if (s.ok()) s = BuildReport(&query, spec, &report, &problems, args.threads);
   if (s.ok()) s = WriteReport(args, report);
   return ReportAndExit(s, problems, args.query.quiet);
 }
@@ -113,6 +124,11 @@ CommandMain AddReportCommand(CLI::App* sub, const GlobalOptions& global) {
       ->type_name("K");
   sub->add_option("--format", args->format, "text (default), json or html")
       ->check(CLI::IsMember({"text", "json", "html"}));
+  sub->add_option("--threads", args->threads,
+                  "read and parse on N threads (default: the cores, at most 4); the report is "
+                  "the same whatever N")
+      ->check(CLI::Range(1, 64))
+      ->type_name("N");
   sub->add_option("-o,--output", args->output, "write to FILE instead of standard output")
       ->type_name("FILE");
   return [args, &global] {

@@ -188,6 +188,8 @@ void ServeReport(const std::string& data_dir, const httplib::Request& req, const
   query.range = range;
   Report report;
   ReadProblems problems;
+  // On this request's thread alone (BuildReport's default): the cores are
+  // ingest's, whose latency a report must not take; a report is a rare read.
   s = BuildReport(&query, spec, &report, &problems);
   if (!s.ok()) {
     LogWarn("read API report failed: " + s.ToString());

@@ -231,6 +231,7 @@ bool MayHaveUnicodeEscape(std::string_view text) {
 }  // namespace
 
 struct RecordFilter::Rep {
+  std::vector<std::string> texts;  // as parsed, for Copy
   std::vector<Clause> clauses;
   // RequiredBytes of the clauses that have them: a line lacking one and
   // any backslash (so any \u escape) fails without being parsed, which is
@@ -329,9 +330,12 @@ Status RecordFilter::Parse(const std::vector<std::string>& clauses, RecordFilter
     rep->clauses.push_back(std::move(clause));
   }
   rep->seen.resize(rep->clauses.size());
+  rep->texts = clauses;
   filter->rep_ = std::move(rep);
   return Status::OK();
 }
+
+Status RecordFilter::Copy(RecordFilter* copy) const { return Parse(rep_->texts, copy); }
 
 bool RecordFilter::empty() const { return rep_->clauses.empty(); }
 

@@ -44,6 +44,8 @@ class RecordFilter {
   static Status Parse(const std::vector<std::string>& clauses, RecordFilter* filter);
 
   bool empty() const;
+  // A filter of the same clauses, for another thread.
+  Status Copy(RecordFilter* copy) const;
   // Whether the record line satisfies every clause. A line that is not a
   // JSON object matches nothing.
   bool Matches(std::string_view json);

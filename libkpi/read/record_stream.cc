@@ -21,6 +21,10 @@ RecordStream::~RecordStream() = default;
 Status RecordStream::Start() {
   if (layouts_.empty()) return Status::InvalidArgument("no data directory given");
   KPI_RETURN_IF_ERROR(CheckDataDirs(layouts_));
+  if (!options_.hours.empty()) {
+    hours_ = options_.hours;
+    return Status::OK();
+  }
   return ListStoreHours(layouts_, options_.range.from_ms, options_.range.to_ms, &hours_);
 }
 

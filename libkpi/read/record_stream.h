@@ -47,6 +47,10 @@ struct StreamOptions {
   RecordFilter* filter = nullptr;         // not owned; null or empty: every record
   FieldProjection* projection = nullptr;  // not owned; null or empty: stored lines
   FileSystem* fs = nullptr;               // not owned; null: FileSystem::Default()
+  // When not empty: read exactly these hours (ascending, as ListStoreHours
+  // lists the range's), so that readers splitting one range between them
+  // list its hours once.
+  std::vector<int64_t> hours;
 };
 
 class RecordStream {

@@ -5,8 +5,16 @@
 // stored line that is not a JSON object is skipped with a warning. A store
 // failure ends it with that status.
 //
-// Thread-safety: runs on the calling thread; `query` must not be shared.
+// With `threads` > 1, that many ReportWorkers threads read and parse the
+// hours while the calling thread aggregates, in the order one stream reads
+// them: the report, the problems and their order are the same whatever the
+// number of threads. (A query with a --fields projection reads on one.)
+//
+// Thread-safety: runs on the calling thread (and its workers); `query` must
+// not be shared.
 #pragma once
+
+#include <cstddef>
 
 #include "libkpi/read/query.h"
 #include "libkpi/read/read_problem.h"
@@ -16,6 +24,7 @@
 
 namespace kpi {
 
-Status BuildReport(Query* query, const ReportSpec& spec, Report* report, ReadProblems* problems);
+Status BuildReport(Query* query, const ReportSpec& spec, Report* report, ReadProblems* problems,
+                   size_t threads = 1);
 
 }  // namespace kpi

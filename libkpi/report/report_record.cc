@@ -36,9 +36,16 @@ std::string_view ScreenClass(const Scalar& width) {
 
 }  // namespace
 
+// Keeps the strings' buffers: a parser fills the same record a million times.
 void ReportRecord::Reset(size_t groups) {
+  std::vector<std::string> values = std::move(group_values);
+  std::string type = std::move(email_type);
   *this = ReportRecord();
-  group_values.assign(groups, std::string(ReportRecordParser::kMissing));
+  values.resize(groups);
+  for (std::string& value : values) value.assign(ReportRecordParser::kMissing);
+  type.clear();
+  group_values = std::move(values);
+  email_type = std::move(type);
 }
 
 namespace {
