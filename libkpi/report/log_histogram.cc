@@ -16,8 +16,10 @@ double LogHistogram::BucketMiddle(int bucket) {
   return std::exp2((bucket - 1 + 0.5) / kStepsPerDoubling);
 }
 
-void LogHistogram::Add(double value_ms, double weight) {
-  weights_[BucketOf(value_ms)] += weight;
+void LogHistogram::Add(double value_ms, double weight) { AddToBucket(BucketOf(value_ms), weight); }
+
+void LogHistogram::AddToBucket(int bucket, double weight) {
+  weights_[bucket] += weight;
   total_ += weight;
 }
 

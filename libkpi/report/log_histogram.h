@@ -26,6 +26,9 @@ class LogHistogram {
   static constexpr double kRelativeError = 0.022;
 
   void Add(double value_ms, double weight);
+  // Add with the bucket already found (BucketOf): a value added to several
+  // histograms costs one logarithm.
+  void AddToBucket(int bucket, double weight);
   void Merge(const LogHistogram& other);
   void Clear();
 

@@ -24,14 +24,15 @@ CellFigures::EmailCount EmailCountOf(int64_t n) {
 
 }  // namespace
 
-void ReportAggregator::Accumulator::Add(const ReportRecord& r, size_t funnel_steps) {
+void ReportAggregator::Accumulator::Add(const ReportRecord& r, size_t funnel_steps,
+                                        int success_bucket) {
   CellFigures& f = figures;
   const double w = r.weight;
   f.records += 1;
   f.uses += w;
   if (r.success) {
     f.successes += w;
-    success_ms.Add(static_cast<double>(r.success_offset_ms), w);
+    success_ms.AddToBucket(success_bucket, w);
   }
   for (size_t i = 0; i < funnel_steps; ++i) {
     if (r.funnel_reached & (1u << i)) f.funnel[i] += w;
@@ -58,10 +59,10 @@ ReportAggregator::ReportAggregator(ReportSpec spec, int64_t range_from_ms, int64
 
 ReportAggregator::~ReportAggregator() = default;
 
-size_t ReportAggregator::KeyOf(size_t group, const std::string& label) {
+size_t ReportAggregator::KeyOf(size_t group, std::string_view label) {
   const GroupSpec& g = report_.spec.groups[group];
   auto& index = key_index_[group];
-  std::string kept = label;
+  std::string_view kept = label;
   if (!g.values.empty() && std::find(g.values.begin(), g.values.end(), label) == g.values.end()) {
     kept = kOther;
   }
@@ -72,7 +73,7 @@ size_t ReportAggregator::KeyOf(size_t group, const std::string& label) {
     it = index.find(kept);
     if (it != index.end()) return it->second;
   }
-  report_.keys.push_back(ReportKey{static_cast<int>(group), kept});
+  report_.keys.push_back(ReportKey{static_cast<int>(group), std::string(kept)});
   index.emplace(kept, report_.keys.size() - 1);
   return report_.keys.size() - 1;
 }
@@ -118,9 +119,11 @@ Status ReportAggregator::AddParsed(int64_t timestamp_ms, const ReportRecord& rec
     keys_of_record_.push_back(KeyOf(g, record.group_values[g]));
   }
   const size_t steps = report_.spec.funnel.size();
+  const int bucket =
+      record.success ? LogHistogram::BucketOf(static_cast<double>(record.success_offset_ms)) : 0;
   for (size_t key : keys_of_record_) {
-    Open(&period_, key)->Add(record, steps);
-    Open(&total_, key)->Add(record, steps);
+    Open(&period_, key)->Add(record, steps, bucket);
+    Open(&total_, key)->Add(record, steps, bucket);
   }
   return Status::OK();
 }

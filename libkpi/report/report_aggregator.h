@@ -46,11 +46,12 @@ class ReportAggregator {
   struct Accumulator {
     CellFigures figures;
     LogHistogram success_ms;
-    void Add(const ReportRecord& r, size_t funnel_steps);
+    // `success_bucket`: LogHistogram::BucketOf the time to success.
+    void Add(const ReportRecord& r, size_t funnel_steps, int success_bucket);
     CellFigures Close() const;
   };
 
-  size_t KeyOf(size_t group, const std::string& label);
+  size_t KeyOf(size_t group, std::string_view label);
   void ClosePeriod();
   void SortKeys();
   Accumulator* Open(std::vector<std::unique_ptr<Accumulator>>* accumulators, size_t key);
@@ -58,7 +59,7 @@ class ReportAggregator {
   Report report_;
   ReportRecordParser parser_;
   ReportRecord record_;
-  std::vector<std::map<std::string, size_t>> key_index_;  // per group: label → key
+  std::vector<std::map<std::string, size_t, std::less<>>> key_index_;  // per group: label → key
   bool period_open_ = false;
   int64_t period_start_ = 0;
   std::vector<std::unique_ptr<Accumulator>> period_;  // by key; null: no record yet
