@@ -1,6 +1,8 @@
 #include "libkpi/report/report_record.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "libkpi/read/json_member.h"
 #include "libkpi/util/json_writer.h"
@@ -63,7 +65,12 @@ void ReadEvents(od::value value, const EscapedEvents& targets, ReportRecord* rec
     if (element == event.end()) continue;
     od::raw_json_string name;
     if ((*element).get_raw_json_string().get(name) != simdjson::SUCCESS) continue;
-    if (!record->success && name.unsafe_is_equal(targets.success)) {
+    uint64_t head;
+    std::memcpy(&head, name.raw(), sizeof head);
+    const auto is = [&](const EscapedName& target) {
+      return target.MayBe(head) && name.unsafe_is_equal(target.text);
+    };
+    if (!record->success && is(targets.success)) {
       record->success = true;
       double offset = 0;
       if (++element != event.end() && (*element).get_double().get(offset) == simdjson::SUCCESS) {
@@ -71,20 +78,22 @@ void ReadEvents(od::value value, const EscapedEvents& targets, ReportRecord* rec
       }
     }
     for (size_t i = 0; i < targets.funnel.size(); ++i) {
-      if (name.unsafe_is_equal(targets.funnel[i])) record->funnel_reached |= 1u << i;
+      if (is(targets.funnel[i])) record->funnel_reached |= 1u << i;
     }
   }
 }
 
-std::string Labelled(const GroupSpec& group, std::string_view label) {
-  const auto alias = group.aliases.find(std::string(label));
-  return alias == group.aliases.end() ? std::string(label) : alias->second;
+// *out = `label` after the group's aliases.
+void AssignLabel(const GroupSpec& group, std::string_view label, std::string* out) {
+  if (!group.aliases.empty()) {
+    const auto alias = group.aliases.find(std::string(label));
+    if (alias != group.aliases.end()) return out->assign(alias->second), void();
+  }
+  out->assign(label);
 }
 
-bool IsKnown(std::string_view key) {
-  return key == "sample_rate" || key == "new_account" || key == "email_type" ||
-         key == "number_emails" || key == "number_sites_logged_in";
-}
+constexpr std::string_view kKnownMembers[] = {"sample_rate", "new_account", "email_type",
+                                              "number_emails", "number_sites_logged_in"};
 
 void ReadKnown(std::string_view key, const Scalar& s, ReportRecord* r) {
   if (key == "sample_rate") {
@@ -102,14 +111,67 @@ void ReadKnown(std::string_view key, const Scalar& s, ReportRecord* r) {
 
 }  // namespace
 
-ReportRecordParser::ReportRecordParser(const ReportSpec& spec) : spec_(spec) {
-  auto escaped = [](const std::string& name) {
-    std::string quoted;
-    AppendJsonString(&quoted, name);
-    return quoted.substr(1, quoted.size() - 2);
-  };
-  targets_.success = escaped(spec.success_event);
-  for (const std::string& step : spec.funnel) targets_.funnel.push_back(escaped(step));
+EscapedName::EscapedName(std::string_view name) {
+  AppendJsonString(&text, name);
+  text = text.substr(1, text.size() - 2);
+  char bytes[sizeof prefix] = {}, counts[sizeof mask] = {};
+  const size_t n = std::min(text.size(), sizeof prefix);
+  std::memcpy(bytes, text.data(), n);
+  std::memset(counts, 0xFF, n);
+  std::memcpy(&prefix, bytes, sizeof prefix);
+  std::memcpy(&mask, counts, sizeof mask);
+}
+
+EscapedEvents::EscapedEvents(const ReportSpec& spec) : success(spec.success_event) {
+  for (const std::string& step : spec.funnel) funnel.emplace_back(step);
+}
+
+ReportRecordParser::ReportRecordParser(const ReportSpec& spec) : spec_(spec), targets_(spec) {
+  // Where a name has several uses, the first of events, nested, scalar wins
+  // (as the order of the checks Parse made before this table).
+  AddMember("event_stream", Member::kEvents);
+  for (const GroupSpec& g : spec.groups) {
+    if (g.field == kScreenClass) AddMember("screen_size", Member::kNested);
+    if (g.path.size() > 1) AddMember(g.path[0], Member::kNested);
+  }
+  for (std::string_view known : kKnownMembers) AddMember(known, Member::kScalar);
+  for (const GroupSpec& g : spec.groups) {
+    if (g.path.size() == 1) AddMember(g.field, Member::kScalar);
+  }
+}
+
+void ReportRecordParser::AddMember(std::string_view key, Member::Use use) {
+  if (FindMember(key) == nullptr) members_.push_back(Member{std::string(key), use});
+}
+
+const ReportRecordParser::Member* ReportRecordParser::FindMember(std::string_view key) const {
+  for (const Member& m : members_) {
+    if (m.key.size() == key.size() && m.key[0] == key[0] && m.key == key) return &m;
+  }
+  return nullptr;
+}
+
+void ReportRecordParser::ReadNested(std::string_view key, od::value value, ReportRecord* record) {
+  static const std::vector<std::string> kScreenWidth = {"screen_size", "width"};
+  od::object inner;
+  if (value.get_object().get(inner) != simdjson::SUCCESS) return;
+  for (size_t i = 0; i < spec_.groups.size(); ++i) {
+    const GroupSpec& g = spec_.groups[i];
+    if (g.field == kScreenClass && key == "screen_size") {
+      record->group_values[i] = ScreenClass(ReadNestedJsonMember(inner, kScreenWidth));
+    } else if (g.path.size() > 1 && g.path[0] == key) {
+      AssignLabel(g, LabelOf(ReadNestedJsonMember(inner, g.path)), &record->group_values[i]);
+    }
+  }
+}
+
+void ReportRecordParser::ReadScalar(std::string_view key, od::value value, ReportRecord* record) {
+  const Scalar s = ReadJsonMember(value);
+  ReadKnown(key, s, record);
+  for (size_t i = 0; i < spec_.groups.size(); ++i) {
+    const GroupSpec& g = spec_.groups[i];
+    if (g.path.size() == 1 && g.field == key) AssignLabel(g, LabelOf(s), &record->group_values[i]);
+  }
 }
 
 Status ReportRecordParser::Parse(std::string_view json, ReportRecord* record) {
@@ -127,42 +189,23 @@ Status ReportRecordParser::Parse(std::string_view json, ReportRecord* record) {
         field.unescaped_key().get(key) != simdjson::SUCCESS) {
       return Status::Corruption("record has an unreadable member name");
     }
-    if (key == "event_stream") {
-      ReadEvents(field.value(), targets_, record);
-      continue;
-    }
-    bool nested = false;
-    for (const GroupSpec& g : spec_.groups) {
-      nested |= g.path.size() > 1 && g.path[0] == key;
-      nested |= g.field == kScreenClass && key == "screen_size";
-    }
-    if (nested) {
-      od::object inner;
-      if (field.value().get_object().get(inner) != simdjson::SUCCESS) continue;
-      for (size_t i = 0; i < spec_.groups.size(); ++i) {
-        const GroupSpec& g = spec_.groups[i];
-        if (g.field == kScreenClass && key == "screen_size") {
-          const JsonMember width = ReadNestedJsonMember(inner, {"screen_size", "width"});
-          record->group_values[i] = ScreenClass(width);
-        } else if (g.path.size() > 1 && g.path[0] == key) {
-          record->group_values[i] = Labelled(g, LabelOf(ReadNestedJsonMember(inner, g.path)));
-        }
-      }
-      continue;
-    }
-    bool direct = IsKnown(key);
-    for (const GroupSpec& g : spec_.groups) direct |= g.path.size() == 1 && g.field == key;
-    if (!direct) continue;  // skipped unread
-    const Scalar s = ReadJsonMember(field.value());
-    ReadKnown(key, s, record);
-    for (size_t i = 0; i < spec_.groups.size(); ++i) {
-      const GroupSpec& g = spec_.groups[i];
-      if (g.path.size() == 1 && g.field == key) record->group_values[i] = Labelled(g, LabelOf(s));
+    const Member* member = key.empty() ? nullptr : FindMember(key);
+    if (member == nullptr) continue;  // skipped unread
+    switch (member->use) {
+      case Member::kEvents:
+        ReadEvents(field.value(), targets_, record);
+        break;
+      case Member::kNested:
+        ReadNested(key, field.value(), record);
+        break;
+      case Member::kScalar:
+        ReadScalar(key, field.value(), record);
+        break;
     }
   }
   for (size_t i = 0; i < spec_.groups.size(); ++i) {  // aliases of a missing member too
     if (record->group_values[i] == kMissing) {
-      record->group_values[i] = Labelled(spec_.groups[i], kMissing);
+      AssignLabel(spec_.groups[i], kMissing, &record->group_values[i]);
     }
   }
   return Status::OK();

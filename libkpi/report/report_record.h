@@ -42,10 +42,25 @@ struct ReportRecord {
   void Reset(size_t groups);
 };
 
-// Event names as stored lines spell them (JSON-escaped, without quotes).
+// An event name as stored lines spell it (JSON-escaped, without quotes),
+// with its first 8 bytes as a word: a stream's other names mostly differ
+// there, so one compare turns them away (a record has ~20 events and a
+// report 6 names to find).
+struct EscapedName {
+  explicit EscapedName(std::string_view name);
+  // Whether a string whose text starts with the 8 bytes `head` (read
+  // with memcpy; simdjson's padding makes them readable) may be this name.
+  bool MayBe(uint64_t head) const { return ((head ^ prefix) & mask) == 0; }
+
+  std::string text;
+  uint64_t prefix = 0;  // text's first bytes, zero-filled to 8
+  uint64_t mask = 0;    // 0xFF in the bytes of `prefix` that count
+};
+
 struct EscapedEvents {
-  std::string success;
-  std::vector<std::string> funnel;
+  explicit EscapedEvents(const ReportSpec& spec);
+  EscapedName success;
+  std::vector<EscapedName> funnel;
 };
 
 class ReportRecordParser {
@@ -60,8 +75,21 @@ class ReportRecordParser {
   static constexpr std::string_view kComposite = "(composite)";
 
  private:
+  // A top-level member the report reads; any other is skipped unread.
+  struct Member {
+    enum Use { kEvents, kNested, kScalar };
+    std::string key;
+    Use use;
+  };
+
+  void AddMember(std::string_view key, Member::Use use);
+  const Member* FindMember(std::string_view key) const;
+  void ReadNested(std::string_view key, simdjson::ondemand::value value, ReportRecord* record);
+  void ReadScalar(std::string_view key, simdjson::ondemand::value value, ReportRecord* record);
+
   const ReportSpec& spec_;
   EscapedEvents targets_;
+  std::vector<Member> members_;  // a handful: a scan beats hashing
   JsonLineParser parser_;
 };
 
