@@ -90,6 +90,16 @@ assert a["success_rate"]==1, a' "$WORK/succeeded.json" || fail "--where event_st
 kpictl-vs-export abandoned --where event_stream!=assertion_generated -- report \
   --where event_stream!=assertion_generated -- 
 
+# Read on 1 and on 3 threads (workers over the hours, one aggregating in
+# the stream's order), the report is the same bytes as the default's.
+for threads in 1 3; do
+  "$KPICTL" --data-dir "$DATA" report "${RANGE[@]}" --format json --by day --group language \
+    --group user_agent.os --group screen_class --alias "$ALIAS" --group rp_api \
+    --values rp_api=get,stateless --min-count 10 --threads $threads >"$WORK/threads.json" ||
+    fail "report --threads $threads"
+  cmp -s "$WORK/daily.json" "$WORK/threads.json" || fail "--threads $threads changed the report"
+done
+
 # Config keys: kpictl --config FILE with a [report] section.
 cat >"$WORK/kpi.conf" <<CONF
 data-dir = "$DATA"
