@@ -18,14 +18,19 @@ RecordStream::RecordStream(StreamOptions options)
 
 RecordStream::~RecordStream() = default;
 
+Status ListRangeHours(const std::vector<StoreLayout>& layouts, int64_t from_ms, int64_t to_ms,
+                      std::vector<int64_t>* hours) {
+  if (layouts.empty()) return Status::InvalidArgument("no data directory given");
+  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
+  return ListStoreHours(layouts, from_ms, to_ms, hours);
+}
+
 Status RecordStream::Start() {
-  if (layouts_.empty()) return Status::InvalidArgument("no data directory given");
-  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts_));
-  if (!options_.hours.empty()) {
-    hours_ = options_.hours;
-    return Status::OK();
+  if (options_.hours.empty()) {
+    return ListRangeHours(layouts_, options_.range.from_ms, options_.range.to_ms, &hours_);
   }
-  return ListStoreHours(layouts_, options_.range.from_ms, options_.range.to_ms, &hours_);
+  hours_ = options_.hours;  // checked and listed by the caller
+  return Status::OK();
 }
 
 bool RecordStream::OpenNextHour() {

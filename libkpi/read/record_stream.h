@@ -47,9 +47,9 @@ struct StreamOptions {
   RecordFilter* filter = nullptr;         // not owned; null or empty: every record
   FieldProjection* projection = nullptr;  // not owned; null or empty: stored lines
   FileSystem* fs = nullptr;               // not owned; null: FileSystem::Default()
-  // When not empty: read exactly these hours (ascending, as ListStoreHours
+  // When not empty: read exactly these hours (ascending, as ListRangeHours
   // lists the range's), so that readers splitting one range between them
-  // list its hours once.
+  // check the data directories and list its hours once.
   std::vector<int64_t> hours;
 };
 
@@ -103,5 +103,10 @@ class RecordStream {
 // `fs` (nullptr: FileSystem::Default()).
 std::vector<StoreLayout> LayoutsFor(const std::vector<std::string>& data_dirs,
                                     FileSystem* fs = nullptr);
+
+// The checks a stream starts with (data directories given, each a store),
+// then the hours of [from_ms, to_ms) that any of them holds, ascending.
+Status ListRangeHours(const std::vector<StoreLayout>& layouts, int64_t from_ms, int64_t to_ms,
+                      std::vector<int64_t>* hours);
 
 }  // namespace kpi

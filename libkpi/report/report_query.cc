@@ -29,14 +29,12 @@ Status AggregateOnThisThread(Query* query, ReportAggregator* aggregator, ReadPro
 }
 
 // The same pass with the hours read by workers. The checks and the listing
-// RecordStream::Start makes are made here, once.
+// RecordStream::Start makes are made here, once for all of them.
 Status AggregateOnWorkers(Query* query, const ReportSpec& spec, size_t threads,
                           ReportAggregator* aggregator, ReadProblems* problems) {
-  const std::vector<StoreLayout> layouts = LayoutsFor(query->data_dirs);
-  if (layouts.empty()) return Status::InvalidArgument("no data directory given");
-  KPI_RETURN_IF_ERROR(CheckDataDirs(layouts));
   std::vector<int64_t> hours;
-  KPI_RETURN_IF_ERROR(ListStoreHours(layouts, query->range.from_ms, query->range.to_ms, &hours));
+  KPI_RETURN_IF_ERROR(ListRangeHours(LayoutsFor(query->data_dirs), query->range.from_ms,
+                                     query->range.to_ms, &hours));
   if (hours.empty()) return Status::OK();
   std::vector<RecordFilter> filters(std::min(threads, hours.size()));
   for (RecordFilter& filter : filters) KPI_RETURN_IF_ERROR(query->filter.Copy(&filter));
