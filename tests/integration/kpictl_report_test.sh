@@ -173,6 +173,8 @@ expect_usage() {  # expect_usage TEXT ARGS...: exit 1 and TEXT on stderr
 expect_usage "--by" --by month
 expect_usage "--format" --format csv
 expect_usage "--min-count" --min-count 0
+expect_usage "--threads" --threads 0
+expect_usage "--threads" --threads 65
 expect_usage "alias" --alias 'language:de=German'
 expect_usage "FIELD:VALUE=LABEL" --group language --alias nonsense
 expect_usage "values" --group language --values language
